@@ -1,0 +1,99 @@
+"""EC2 instance types the platform knows: every GPU type it can pool, and the general-purpose
+families used for system nodes (so a typo and a non-GPU family give different errors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InstanceType:
+    name: str
+    vcpu: int
+    memory_gib: int
+    gpus: int = 0
+    gpu_model: str = ""
+    gpu_memory_gib: int = 0  # per GPU
+    nvme_gb: int = 0  # local instance store, 0 when the type has none
+    arch: str = "amd64"
+
+    @property
+    def family(self) -> str:
+        return family_of(self.name)
+
+    @property
+    def size(self) -> str:
+        return self.name.split(".", 1)[1]
+
+
+def family_of(instance_type: str) -> str:
+    return instance_type.split(".", 1)[0]
+
+
+def _gpu(family: str, model: str, gpu_mem: int, rows: list[tuple[str, int, int, int, int]]) -> list[InstanceType]:
+    return [
+        InstanceType(f"{family}.{size}", vcpu, mem, gpus, model, gpu_mem, nvme)
+        for size, gpus, vcpu, mem, nvme in rows
+    ]
+
+
+# (size, GPUs, vCPU, memory GiB, NVMe GB)
+_GPU_TYPES = [
+    *_gpu("g4dn", "T4", 16, [
+        ("xlarge", 1, 4, 16, 125), ("2xlarge", 1, 8, 32, 225), ("4xlarge", 1, 16, 64, 225),
+        ("8xlarge", 1, 32, 128, 900), ("16xlarge", 1, 64, 256, 900), ("12xlarge", 4, 48, 192, 900),
+        ("metal", 8, 96, 384, 1800),
+    ]),
+    *_gpu("g5", "A10G", 24, [
+        ("xlarge", 1, 4, 16, 250), ("2xlarge", 1, 8, 32, 450), ("4xlarge", 1, 16, 64, 600),
+        ("8xlarge", 1, 32, 128, 900), ("16xlarge", 1, 64, 256, 1900), ("12xlarge", 4, 48, 192, 3800),
+        ("24xlarge", 4, 96, 384, 3800), ("48xlarge", 8, 192, 768, 7600),
+    ]),
+    *_gpu("g6", "L4", 24, [
+        ("xlarge", 1, 4, 16, 250), ("2xlarge", 1, 8, 32, 450), ("4xlarge", 1, 16, 64, 600),
+        ("8xlarge", 1, 32, 128, 900), ("16xlarge", 1, 64, 256, 1880), ("12xlarge", 4, 48, 192, 3760),
+        ("24xlarge", 4, 96, 384, 3760), ("48xlarge", 8, 192, 768, 7520),
+    ]),
+    *_gpu("g6e", "L40S", 48, [
+        ("xlarge", 1, 4, 32, 250), ("2xlarge", 1, 8, 64, 450), ("4xlarge", 1, 16, 128, 600),
+        ("8xlarge", 1, 32, 256, 900), ("16xlarge", 1, 64, 512, 1900), ("12xlarge", 4, 48, 384, 3800),
+        ("24xlarge", 4, 96, 768, 3800), ("48xlarge", 8, 192, 1536, 7600),
+    ]),
+    *_gpu("p4d", "A100", 40, [("24xlarge", 8, 96, 1152, 8000)]),
+    *_gpu("p4de", "A100", 80, [("24xlarge", 8, 96, 1152, 8000)]),
+    *_gpu("p5", "H100", 80, [("48xlarge", 8, 192, 2048, 30400)]),
+    *_gpu("p5e", "H200", 141, [("48xlarge", 8, 192, 2048, 30400)]),
+    *_gpu("p5en", "H200", 141, [("48xlarge", 8, 192, 2048, 30400)]),
+]
+
+# General-purpose types for the system node group (on-demand, no GPU).
+_CPU_TYPES = [
+    InstanceType(name, vcpu, mem)
+    for name, vcpu, mem in [
+        ("m6i.large", 2, 8), ("m6i.xlarge", 4, 16), ("m6i.2xlarge", 8, 32),
+        ("m7i.large", 2, 8), ("m7i.xlarge", 4, 16), ("m7i.2xlarge", 8, 32),
+        ("m7a.large", 2, 8), ("m7a.xlarge", 4, 16), ("m7a.2xlarge", 8, 32),
+        ("c6i.large", 2, 4), ("c6i.xlarge", 4, 8), ("c7i.large", 2, 4), ("c7i.xlarge", 4, 8),
+        ("r6i.large", 2, 16), ("r7i.large", 2, 16), ("r7i.xlarge", 4, 32),
+        ("t3.medium", 2, 4), ("t3.large", 2, 8),
+    ]
+] + [
+    InstanceType(name, vcpu, mem, arch="arm64")
+    for name, vcpu, mem in [("m7g.large", 2, 8), ("m7g.xlarge", 4, 16), ("c7g.large", 2, 4)]
+]
+
+INSTANCE_TYPES: dict[str, InstanceType] = {t.name: t for t in [*_GPU_TYPES, *_CPU_TYPES]}
+GPU_FAMILIES: frozenset[str] = frozenset(t.family for t in _GPU_TYPES)
+NON_GPU_FAMILIES: frozenset[str] = frozenset(t.family for t in _CPU_TYPES)
+# Families that exist but Karpenter cannot provision from a NodePool: Mac instances need
+# Dedicated Hosts, High Memory (u-*) needs dedicated tenancy, and p5e/p5en are sold only
+# through Capacity Blocks / reservations in most regions (EC2NodeClass capacityReservation
+# selectors are out of scope here), so an on-demand/spot NodePool would never launch them.
+UNLAUNCHABLE_FAMILIES: frozenset[str] = frozenset({"mac1", "mac2", "mac2-m2", "mac2-m2pro", "u-6tb1", "u-12tb1", "p5e", "p5en"})
+KNOWN_FAMILIES: frozenset[str] = GPU_FAMILIES | NON_GPU_FAMILIES | UNLAUNCHABLE_FAMILIES
+
+
+def types_in_families(families: list[str] | tuple[str, ...]) -> list[InstanceType]:
+    """All known types of the given families, in catalogue order."""
+    wanted = set(families)
+    return [t for t in INSTANCE_TYPES.values() if t.family in wanted]

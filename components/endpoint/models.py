@@ -1,0 +1,96 @@
+"""Blue-green endpoints (several per stack, each owned by a team), the shared ALB, and release gates."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from components.config_base import ConfigModel
+from components.serving.models import SlotConfig
+
+SLOTS: tuple[str, str] = ("blue", "green")
+DNS_LABEL = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
+
+
+class WeightsConfig(ConfigModel):
+    blue: int = Field(ge=0, le=100)
+    green: int = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _sum(self) -> "WeightsConfig":
+        if self.blue + self.green != 100:
+            raise ValueError(f"blue + green must be 100, got {self.blue} + {self.green} = {self.blue + self.green}")
+        return self
+
+
+class SlotsConfig(ConfigModel):
+    blue: SlotConfig = Field(default_factory=SlotConfig)
+    green: SlotConfig = Field(default_factory=SlotConfig)
+
+
+class RouteConfig(ConfigModel):
+    host: str | None = Field(default=None, pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", description="Host header routed to this endpoint.")
+    path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9._/-]*$", description="Path prefix routed to this endpoint.")
+
+    @model_validator(mode="after")
+    def _one(self) -> "RouteConfig":
+        if not self.host and not self.path:
+            raise ValueError("set host or path (or both)")
+        return self
+
+
+class EndpointConfig(ConfigModel):
+    team: str = Field(pattern=DNS_LABEL, description="Owning team; becomes the `team` tag and label on its resources.")
+    route: RouteConfig
+    pool: str = Field(description="GPU pool (gpu.pools[].name) the slots run on.")
+    weights: WeightsConfig = Field(description="Traffic split; written by `llmctl release promote/rollback`.")
+    standby_replicas: int = Field(default=0, ge=0, description="Replicas kept by the idle (weight 0) slot; 0 frees its GPUs.")
+    scale_to_zero: bool = Field(default=False, description="Let the live slot scale to zero when idle (woken by ALB request count).")
+    eval_set: str | None = Field(default=None, description="JSONL eval set for release gates, relative to the repository root.")
+    slots: SlotsConfig
+
+    @model_validator(mode="after")
+    def _live_slots_have_models(self) -> "EndpointConfig":
+        for slot in SLOTS:
+            cfg: SlotConfig = getattr(self.slots, slot)
+            if getattr(self.weights, slot) > 0:
+                if cfg.empty:
+                    raise ValueError(f"slot {slot} has weight {getattr(self.weights, slot)} but no model")
+                if cfg.replicas.max == 0:
+                    raise ValueError(f"slot {slot} has weight {getattr(self.weights, slot)} but replicas.max is 0")
+                if cfg.replicas.min == 0 and not self.scale_to_zero:
+                    raise ValueError(f"slot {slot} has weight {getattr(self.weights, slot)} and replicas.min 0; set scaleToZero: true to allow it")
+        return self
+
+    def live_slot(self) -> str:
+        return max(SLOTS, key=lambda s: getattr(self.weights, s))
+
+    def idle_slot(self) -> str:
+        return "green" if self.live_slot() == "blue" else "blue"
+
+
+class IngressConfig(ConfigModel):
+    scheme: Literal["internal", "internet-facing"] = Field(default="internal", description="ALB scheme; internal unless asked.")
+    certificate_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$", description="ACM certificate for HTTPS."
+    )
+    allowed_cidrs: list[str] = Field(default=[], description="Client CIDRs allowed to reach the ALB; the VPC CIDR when empty.")
+    idle_timeout_seconds: int = Field(default=600, ge=60, le=4000, description="ALB idle timeout; long generations stream for minutes.")
+
+
+class ReleaseConfig(ConfigModel):
+    max_accuracy_drop: float = Field(default=2.0, ge=0, le=100, description="Allowed eval accuracy drop (points) versus the live slot.")
+    max_p95_ms: int = Field(default=3000, gt=0, description="p95 latency SLO of the gate's probe requests.")
+    latency_requests: int = Field(default=20, ge=5, le=1000, description="Probe requests the gate times.")
+    canary_steps: list[int] = Field(default=[10, 50, 100], description="Default promote weights for the target slot.")
+    step_pause_seconds: int = Field(default=120, ge=0, description="Watch time between canary steps.")
+    max_error_rate_pct: float = Field(default=1.0, ge=0, le=100, description="Error rate that rolls a canary back.")
+    default_eval_set: str = Field(default="evals/default.jsonl", description="Eval set when an endpoint names none.")
+
+    @model_validator(mode="after")
+    def _steps(self) -> "ReleaseConfig":
+        steps = self.canary_steps
+        if not steps or steps[-1] != 100 or steps != sorted(set(steps)) or steps[0] <= 0:
+            raise ValueError(f"canarySteps must increase strictly from > 0 to 100, got {steps}")
+        return self

@@ -1,0 +1,293 @@
+"""One typed StackConfig from a stack's Pulumi config; bad input becomes one clear message.
+
+Stack files hold one key per section under the project namespace, e.g.
+`llm-platform:network: {cidr: 10.40.0.0/16, natGateways: single}`. Every default lives in the
+section models (components/*/models.py), nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from components.catalog import INSTANCE_TYPES, REGIONS, family_of
+from components.config_base import ConfigModel
+from components.cluster.models import ClusterConfig
+from components.cost.models import CostConfig, Tags, validate_tags
+from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig, ReleaseConfig
+from components.gpu_pools.models import GpuCapacityConfig
+from components.network.models import NetworkConfig
+from components.registry.models import RegistryConfig
+
+PROJECT = "llm-platform"
+REGION_KEY = "aws:region"
+
+
+class ConfigError(Exception):
+    """A stack file that cannot be used; str() is the one-line message shown to the user."""
+
+
+class StackConfig(ConfigModel):
+    region: str = Field(description="AWS region (the `aws:region` key).")
+    tags: Tags
+    network: NetworkConfig
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    gpu: GpuCapacityConfig
+    registry: RegistryConfig = Field(default_factory=RegistryConfig)
+    ingress: IngressConfig = Field(default_factory=IngressConfig)
+    endpoints: dict[str, EndpointConfig] = Field(min_length=1, description="Named blue-green endpoints, one model each.")
+    release: ReleaseConfig = Field(default_factory=ReleaseConfig)
+    cost: CostConfig = Field(default_factory=CostConfig)
+
+    @property
+    def environment(self) -> str:
+        return self.tags["environment"]
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, region: str) -> str:
+        if region not in REGIONS:
+            raise ValueError(f"unknown or unsupported region; supported: {', '.join(REGIONS)}")
+        return region
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        return validate_tags(tags)
+
+    @field_validator("endpoints")
+    @classmethod
+    def _endpoint_names(cls, endpoints: dict[str, EndpointConfig]) -> dict[str, EndpointConfig]:
+        import re
+
+        for name in endpoints:
+            if not re.match(r"^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$", name):
+                raise ValueError(f"endpoint name {name!r} must be a DNS label of at most 22 characters (it prefixes Kubernetes names)")
+        return endpoints
+
+    @model_validator(mode="after")
+    def _cross_section(self) -> "StackConfig":
+        zones = REGIONS[self.region]
+        if self.network.az_count > len(zones):
+            raise _KeyError(("network", "azCount"), self.network.az_count, f"{self.region} has {len(zones)} availability zones ({', '.join(zones)})")
+        for name, other in [("cluster.serviceCidr", self.cluster.service_cidr), *[(f"network.reservedCidrs[{i}]", c) for i, c in enumerate(self.network.reserved_cidrs)]]:
+            if self.network.cidr.overlaps(other):
+                raise _KeyError(("network", "cidr"), str(self.network.cidr), f"overlaps {name} {other}; choose disjoint ranges")
+        for i, cidr in enumerate(self.cluster.public_access_cidrs):
+            if cidr.prefixlen == 0 and self.is_prod:
+                raise _KeyError(("cluster", "publicAccessCidrs", i), str(cidr), "a prod API endpoint must never be open to 0.0.0.0/0; list your office/VPN CIDRs or leave it private")
+        for i, itype in enumerate(self.cluster.system_nodes.instance_types):
+            if itype not in INSTANCE_TYPES or INSTANCE_TYPES[itype].gpus:
+                known = sorted(t for t, v in INSTANCE_TYPES.items() if not v.gpus)
+                raise _KeyError(("cluster", "systemNodes", "instanceTypes", i), itype, f"unknown or GPU instance type; allowed: {', '.join(known)}")
+        for name, endpoint in self.endpoints.items():
+            pool = self.gpu.pool(endpoint.pool)
+            if pool is None:
+                raise _KeyError(("endpoints", name, "pool"), endpoint.pool, f"no such GPU pool; pools: {', '.join(p.name for p in self.gpu.pools)}")
+            for slot in SLOTS:
+                cfg = getattr(endpoint.slots, slot)
+                if cfg.gpus > pool.max_gpus_per_node:
+                    raise _KeyError(
+                        ("endpoints", name, "slots", slot, "gpus"), cfg.gpus,
+                        f"pool {pool.name} offers at most {pool.max_gpus_per_node} GPU(s) per node ({', '.join(pool.instance_types)})",
+                    )
+        return self
+
+
+class _KeyError(ValueError):
+    """A cross-section error that knows the exact key it is about."""
+
+    def __init__(self, loc: tuple[str | int, ...], value: Any, allowed: str):
+        super().__init__(allowed)
+        self.loc = loc
+        self.value = value
+        self.allowed = allowed
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+SECTION_KEYS = {name: field.alias or name for name, field in StackConfig.model_fields.items() if name != "region"}
+
+
+def stack_file(stack: str, root: Path | None = None) -> Path:
+    return (root or Path.cwd()) / "stacks" / f"Pulumi.{stack}.yaml"
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` mapping of a stack file, YAML errors reported with their line."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such stack file; stacks live in stacks/Pulumi.<stack>.yaml") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: YAML syntax error at {where}: {problem}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
+        raise ConfigError(f"{path}: expected a top-level `config:` mapping of Pulumi config keys")
+    return doc["config"]
+
+
+def config_from_pulumi() -> tuple[dict[str, Any], str]:
+    """The stack's config as `pulumi up` (or the mocks) hands it to the program: `ns:key` -> value,
+    objects parsed from the JSON strings the engine passes."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    # The language host passes PULUMI_CONFIG; set_all_config (mocks, Automation API) fills CONFIG.
+    raw: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    parsed = {k: (_maybe_json(v) if k.startswith(f"{PROJECT}:") else v) for k, v in raw.items()}
+    return parsed, f"stacks/Pulumi.{pulumi.get_stack()}.yaml"
+
+
+def _maybe_json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def load_config(raw: dict[str, Any], source: str) -> StackConfig:
+    """Validate a stack's config keys (`ns:key` -> value) into a StackConfig or raise ConfigError."""
+    data: dict[str, Any] = {}
+    allowed = sorted([REGION_KEY, *(f"{PROJECT}:{k}" for k in SECTION_KEYS.values())])
+    for key, value in raw.items():
+        namespace, _, name = key.partition(":")
+        if key == REGION_KEY:
+            data["region"] = value
+        elif namespace == PROJECT:
+            if name not in SECTION_KEYS.values():
+                raise ConfigError(f"{source}: {key}: unknown key; allowed keys: {', '.join(allowed)}")
+            data[name] = value
+    if "region" not in data:
+        raise ConfigError(f"{source}: {REGION_KEY}: missing; set the AWS region, e.g. `aws:region: us-west-2`")
+    try:
+        return StackConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_one_message(exc, data, source)) from None
+
+
+def _one_message(exc: ValidationError, data: dict[str, Any], source: str) -> str:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    ctx_error = (first.get("ctx") or {}).get("error")
+    if isinstance(ctx_error, _KeyError):
+        loc, value, allowed = ctx_error.loc, ctx_error.value, ctx_error.allowed
+    else:
+        loc, value = tuple(first["loc"]), first.get("input")
+        allowed = _explain(first, loc)
+    more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    shown = "missing" if first["type"] == "missing" else _show(value)
+    return f"{source}: {_key_path(loc)}: {shown}: {allowed}{more}"
+
+
+def _key_path(loc: tuple[str | int, ...]) -> str:
+    if not loc:
+        return f"{PROJECT}:<root>"
+    head, *rest = loc
+    path = REGION_KEY if head == "region" else f"{PROJECT}:{SECTION_KEYS.get(str(head), head)}"
+    for part in rest:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, default=str, sort_keys=True)
+        return text if len(text) <= 80 else text[:77] + "..."
+    if isinstance(value, IPv4Network):
+        return str(value)
+    return repr(value)
+
+
+def _explain(error: dict[str, Any], loc: tuple[str | int, ...]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        keys = _allowed_keys(loc[:-1])
+        return f"unknown key; allowed keys here: {', '.join(keys)}" if keys else "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    msg = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    return msg
+
+
+def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
+    """The keys a mapping at `loc` accepts, walking the models the way pydantic did."""
+    model: Any = StackConfig
+    for part in loc:
+        model = _field_type(model, part)
+        if model is None:
+            return []
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return sorted(f.alias or n for n, f in model.model_fields.items())
+    return []
+
+
+def _field_type(model: Any, part: str | int) -> Any:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        for name, field in model.model_fields.items():
+            if part in (name, field.alias):
+                return _unwrap(field.annotation)
+        return None
+    origin = get_origin(model)
+    if origin in (dict, list):
+        return _unwrap(get_args(model)[-1])
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is not None and get_origin(annotation) not in (dict, list) and args:
+        return _unwrap(args[0])
+    return annotation
+
+
+def load_stack(stack: str, root: Path | None = None) -> StackConfig:
+    """Read and validate stacks/Pulumi.<stack>.yaml (for llmctl; the program uses config_from_pulumi)."""
+    path = stack_file(stack, root)
+    source = str(path.relative_to(root or Path.cwd())) if path.is_absolute() and (root or Path.cwd()) in path.parents else str(path)
+    return load_config(read_stack_file(path), source)
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON schema of a stack file's `config:` mapping, for editors (stacks/stack.schema.json)."""
+    sections = StackConfig.model_json_schema(by_alias=True)
+    properties = {REGION_KEY: sections["properties"].pop("region")}
+    for key in SECTION_KEYS.values():
+        properties[f"{PROJECT}:{key}"] = sections["properties"].pop(key)
+    required = [REGION_KEY] + [f"{PROJECT}:{k}" for k in sections.get("required", []) if k != "region"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "llm-platform stack file",
+        "type": "object",
+        "properties": {
+            "config": {
+                "type": "object",
+                "properties": properties,
+                "required": required,
+                "patternProperties": {r"^(?!llm-platform:)[a-z0-9-]+:": {}},
+                "additionalProperties": False,
+            },
+            "encryptionsalt": {"type": "string"},
+            "secretsprovider": {"type": "string"},
+            "encryptedkey": {"type": "string"},
+        },
+        "required": ["config"],
+        "$defs": sections.get("$defs", {}),
+    }

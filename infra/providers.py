@@ -1,0 +1,32 @@
+"""Explicit providers. Every resource is created through these (never the default provider), so
+`default_tags` reach every AWS resource and no resource can land in another region or cluster."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import StackConfig
+
+
+def aws_provider(cfg: StackConfig) -> aws.Provider:
+    return aws.Provider(
+        "aws",
+        region=cfg.region,
+        # Provider-level default tags reach every taggable resource, including ones components
+        # forget; Karpenter-launched instances get the same keys through EC2NodeClass spec.tags.
+        default_tags=aws.ProviderDefaultTagsArgs(tags=dict(sorted(cfg.tags.items()))),
+    )
+
+
+def cluster_name(cfg: StackConfig) -> str:
+    return f"{cfg.tags['project']}-{cfg.environment}"
+
+
+def stack_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+__all__ = ["aws_provider", "cluster_name", "pulumi", "stack_json"]

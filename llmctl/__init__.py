@@ -1,0 +1,1 @@
+"""llmctl: the operator CLI (synth, check, cost, release)."""

@@ -1,0 +1,178 @@
+"""Recording mocks: stand in for the Pulumi engine and the providers, deterministically.
+
+Every ID, ARN and computed output is derived from the resource's type and name, so the same
+stack file always gives byte-identical synth output. Invokes answer from a small table per region.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.sync_await import _sync_await
+
+from components.catalog import REGIONS
+
+# The account every synthesized ARN uses (AWS's documentation example account).
+MOCK_ACCOUNT = "123456789012"
+SECRET_SIG = rpc._special_sig_key if hasattr(rpc, "_special_sig_key") else "4dabf18193072939515e22adb298388d"
+
+# EC2-style ID prefixes, so IDs look like what consumers (and policies) expect.
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:kms/key:Key": "",
+}
+
+
+def _digest(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    provider: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+class RecordingMocks(pulumi_mocks.Mocks):
+    def __init__(self, region: str):
+        self.region = region
+        self.unanswered_invokes: list[str] = []
+
+    # ---- resources -------------------------------------------------------------------------
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
+        typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        if not args.custom:
+            return name, inputs
+        rid = _ID_PREFIX.get(typ, f"{name}-") + _digest(typ, name)
+        outputs = {**inputs, **self._computed(typ, name, inputs, rid)}
+        return rid, outputs
+
+    def _computed(self, typ: str, name: str, inputs: dict[str, Any], rid: str) -> dict[str, Any]:
+        package, _, rest = typ.partition(":")
+        if package == "kubernetes":
+            meta = dict(inputs.get("metadata") or {})
+            meta.setdefault("name", name)
+            return {"metadata": meta}
+        if package == "docker-build":
+            digest = "sha256:" + hashlib.sha256(repr(sorted(inputs.items(), key=str)).encode()).hexdigest()
+            tags = inputs.get("tags") or [name]
+            return {"digest": digest, "ref": f"{str(tags[0]).rsplit(':', 1)[0]}@{digest}"}
+        if package != "aws":
+            return {}
+        module, _, _ = rest.partition("/")
+        kind = rest.split(":")[-1]
+        physical = inputs.get("name") or inputs.get("namePrefix", "") + name
+        out: dict[str, Any] = {"id": rid, "arn": self._arn(module, kind, physical, rid), "name": physical}
+        if typ == "aws:eks/cluster:Cluster":
+            host = _digest("eks", name, length=32).upper()
+            issuer = f"https://oidc.eks.{self.region}.amazonaws.com/id/{host}"
+            out.update(
+                endpoint=f"https://{host}.gr7.{self.region}.eks.amazonaws.com",
+                certificateAuthority={"data": base64.b64encode(f"mock-ca-{name}".encode()).decode()},
+                identities=[{"oidcs": [{"issuer": issuer}]}],
+                vpcConfig={**(inputs.get("vpcConfig") or {}), "clusterSecurityGroupId": "sg-" + _digest("eks-sg", name)},
+                status="ACTIVE",
+            )
+        elif typ == "aws:ec2/subnet:Subnet":
+            out["availabilityZone"] = inputs.get("availabilityZone") or REGIONS[self.region][0]
+        elif typ == "aws:ecr/repository:Repository":
+            out["repositoryUrl"] = f"{MOCK_ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/{physical}"
+            out["registryId"] = MOCK_ACCOUNT
+        elif typ == "aws:s3/bucketV2:BucketV2" or typ == "aws:s3/bucket:Bucket":
+            physical = inputs.get("bucket") or physical
+            out.update(bucket=physical, arn=f"arn:aws:s3:::{physical}", bucketRegionalDomainName=f"{physical}.s3.{self.region}.amazonaws.com")
+        elif typ == "aws:sqs/queue:Queue":
+            out["url"] = f"https://sqs.{self.region}.amazonaws.com/{MOCK_ACCOUNT}/{physical}"
+        elif typ == "aws:kms/key:Key":
+            out["keyId"] = rid
+            out["arn"] = f"arn:aws:kms:{self.region}:{MOCK_ACCOUNT}:key/{rid}"
+        elif typ == "aws:lb/loadBalancer:LoadBalancer":
+            out["dnsName"] = f"internal-{physical}-{_digest('alb', name, length=10)}.{self.region}.elb.amazonaws.com"
+        elif typ == "aws:iam/role:Role":
+            out["uniqueId"] = "AROA" + _digest("role", name, length=17).upper()
+        return out
+
+    def _arn(self, module: str, kind: str, physical: str, rid: str) -> str:
+        resource = kind[0].lower() + kind[1:]
+        if module == "iam":
+            return f"arn:aws:iam::{MOCK_ACCOUNT}:{resource.lower()}/{physical}"
+        return f"arn:aws:{module}:{self.region}:{MOCK_ACCOUNT}:{resource.lower()}/{physical}"
+
+    # ---- invokes ---------------------------------------------------------------------------
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list | None]:
+        token = args.token
+        zones = REGIONS[self.region]
+        table: dict[str, dict[str, Any]] = {
+            "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                "names": list(zones),
+                "zoneIds": [f"{self.region[:2]}{self.region.split('-')[1][0]}{self.region[-1]}-az{i + 1}" for i in range(len(zones))],
+                "id": self.region,
+            },
+            "aws:index/getCallerIdentity:getCallerIdentity": {
+                "accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/synth", "userId": "AIDASYNTH", "id": MOCK_ACCOUNT,
+            },
+            "aws:index/getRegion:getRegion": {"name": self.region, "region": self.region, "id": self.region, "endpoint": f"ec2.{self.region}.amazonaws.com"},
+            "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+            "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+                "userName": "AWS", "password": "synth-not-a-real-token",
+                "proxyEndpoint": f"https://{MOCK_ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com",
+                "authorizationToken": base64.b64encode(b"AWS:synth-not-a-real-token").decode(), "id": self.region,
+            },
+        }
+        if token in table:
+            return table[token], None
+        if token == "aws:eks/getAddonVersion:getAddonVersion":
+            addon = args.args.get("addonName", "addon")
+            return {"version": f"v0.0.0-synth-{addon}", "addonName": addon, "id": addon}, None
+        self.unanswered_invokes.append(token)
+        return {}, None
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, remembering every registration as the engine would receive it."""
+
+    def __init__(self, mocks: RecordingMocks):
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        state = self.resources[urn].state if urn in self.resources else {}
+        self.registrations[urn] = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            custom=bool(request.custom),
+            provider=request.provider,
+            inputs=inputs,
+            outputs=state,
+        )
+        return response
+
+
+__all__ = ["MOCK_ACCOUNT", "RecordingMocks", "RecordingMonitor", "Registration", "_sync_await"]

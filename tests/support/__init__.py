@@ -1,0 +1,1 @@
+"""Test harness shared by every test module: paths, synthesized stacks, manifest validation, moto."""
