@@ -35,14 +35,14 @@ class ConfigError(Exception):
 class StackConfig(ConfigModel):
     region: str = Field(description="AWS region (the `aws:region` key).")
     tags: Tags
-    network: NetworkConfig
-    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
-    gpu: GpuCapacityConfig
-    registry: RegistryConfig = Field(default_factory=RegistryConfig)
-    ingress: IngressConfig = Field(default_factory=IngressConfig)
+    network: NetworkConfig = Field(description="VPC, subnets, NAT and VPC endpoints.")
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig, description="EKS control plane, access and the system node group.")
+    gpu: GpuCapacityConfig = Field(description="Karpenter GPU node pools (spot first, on-demand fallback).")
+    registry: RegistryConfig = Field(default_factory=RegistryConfig, description="ECR repository and the vLLM serving image.")
+    ingress: IngressConfig = Field(default_factory=IngressConfig, description="The shared ALB in front of every endpoint.")
     endpoints: dict[str, EndpointConfig] = Field(min_length=1, description="Named blue-green endpoints, one model each.")
-    release: ReleaseConfig = Field(default_factory=ReleaseConfig)
-    cost: CostConfig = Field(default_factory=CostConfig)
+    release: ReleaseConfig = Field(default_factory=ReleaseConfig, description="Release gates and canary steps for `llmctl release`.")
+    cost: CostConfig = Field(default_factory=CostConfig, description="Cost-allocation tag activation, budget and estimate assumptions.")
 
     @property
     def environment(self) -> str:
@@ -122,21 +122,22 @@ def stack_file(stack: str, root: Path | None = None) -> Path:
     return (root or Path.cwd()) / "stacks" / f"Pulumi.{stack}.yaml"
 
 
-def read_stack_file(path: Path) -> dict[str, Any]:
+def read_stack_file(path: Path, source: str | None = None) -> dict[str, Any]:
     """The `config:` mapping of a stack file, YAML errors reported with their line."""
+    path_label = source or str(path)
     try:
         text = path.read_text()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such stack file; stacks live in stacks/Pulumi.<stack>.yaml") from None
+        raise ConfigError(f"{path_label}: no such stack file; stacks live in stacks/Pulumi.<stack>.yaml") from None
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}: YAML syntax error at {where}: {problem}") from None
+        raise ConfigError(f"{path_label}: YAML syntax error at {where}: {problem}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
-        raise ConfigError(f"{path}: expected a top-level `config:` mapping of Pulumi config keys")
+        raise ConfigError(f"{path_label}: expected a top-level `config:` mapping of Pulumi config keys")
     return doc["config"]
 
 
@@ -260,9 +261,10 @@ def _unwrap(annotation: Any) -> Any:
 
 def load_stack(stack: str, root: Path | None = None) -> StackConfig:
     """Read and validate stacks/Pulumi.<stack>.yaml (for llmctl; the program uses config_from_pulumi)."""
-    path = stack_file(stack, root)
-    source = str(path.relative_to(root or Path.cwd())) if path.is_absolute() and (root or Path.cwd()) in path.parents else str(path)
-    return load_config(read_stack_file(path), source)
+    base = root or Path.cwd()
+    path = stack_file(stack, base)
+    source = str(path.relative_to(base))
+    return load_config(read_stack_file(path, source), source)
 
 
 def json_schema() -> dict[str, Any]:

@@ -32,13 +32,29 @@ def synth(
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default build/<stack>)."),
 ) -> None:
     """Run the infra program offline under recording mocks and write inventory, manifests and IAM."""
-    from llmctl.synth.runner import synth_to
+    from llmctl.synth.runner import project_root, synth_to
 
     try:
-        _, text = synth_to(stack, out or Path("build") / stack)
+        _, text = synth_to(stack, out or Path("build") / stack, project_root())
     except ConfigError as exc:
         fail(str(exc))
     typer.echo(text)
+
+
+@app.command()
+def schema(
+    markdown: bool = typer.Option(False, "--markdown", help="Print the configuration reference as Markdown instead."),
+) -> None:
+    """Print the JSON schema of stack files (stacks/stack.schema.json is this output)."""
+    import json
+
+    from infra.config import json_schema
+    from infra.reference import markdown_reference
+
+    if markdown:
+        typer.echo(markdown_reference(), nl=False)
+    else:
+        typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
 
 
 def main() -> None:

@@ -38,8 +38,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = REPO_ROOT / "infra" / "__main__.py"
 
 
-class SynthError(Exception):
-    """The program failed under mocks (not a config error: those are ConfigError)."""
+def project_root(start: Path | None = None) -> Path:
+    """The project llmctl works on: the nearest folder up from the working directory holding
+    Pulumi.yaml and stacks/, else the repository this llmctl is installed from."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file() and (folder / "stacks").is_dir():
+            return folder
+    return REPO_ROOT
 
 
 def run_program(stack: str, config: dict[str, Any], program: Path = PROGRAM) -> Inventory:
@@ -95,7 +101,7 @@ def synth_stack(stack: str, root: Path = REPO_ROOT) -> Inventory:
     """Validate stacks/Pulumi.<stack>.yaml, then run the program on it."""
     path = stack_file(stack, root)
     source = str(path.relative_to(root))
-    raw = read_stack_file(path)
+    raw = read_stack_file(path, source)
     load_config(raw, source)  # fail here, with the file name, before any resource exists
     return run_program(stack, raw)
 
