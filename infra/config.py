@@ -15,9 +15,9 @@ from typing import Any, get_args, get_origin
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from components.catalog import INSTANCE_TYPES, REGIONS, family_of
-from components.config_base import ConfigModel
+from components.catalog import INSTANCE_TYPES, REGIONS
 from components.cluster.models import ClusterConfig
+from components.config_base import ConfigModel
 from components.cost.models import CostConfig, Tags, validate_tags
 from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig, ReleaseConfig
 from components.gpu_pools.models import GpuCapacityConfig
@@ -75,7 +75,7 @@ class StackConfig(ConfigModel):
         return endpoints
 
     @model_validator(mode="after")
-    def _cross_section(self) -> "StackConfig":
+    def _cross_section(self) -> StackConfig:
         zones = REGIONS[self.region]
         if self.network.az_count > len(zones):
             raise _KeyError(("network", "azCount"), self.network.az_count, f"{self.region} has {len(zones)} availability zones ({', '.join(zones)})")

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import json
-
-import pulumi
 import pulumi_aws as aws
 
 from infra.config import StackConfig
@@ -23,10 +20,3 @@ def aws_provider(cfg: StackConfig) -> aws.Provider:
 
 def cluster_name(cfg: StackConfig) -> str:
     return f"{cfg.tags['project']}-{cfg.environment}"
-
-
-def stack_json(value: object) -> str:
-    return json.dumps(value, sort_keys=True)
-
-
-__all__ = ["aws_provider", "cluster_name", "pulumi", "stack_json"]

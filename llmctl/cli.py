@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -29,7 +28,7 @@ def fail(message: str, code: int = 2) -> None:
 @app.command()
 def synth(
     stack: str = typer.Argument(..., help="Stack name: stacks/Pulumi.<stack>.yaml"),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default build/<stack>)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default build/<stack>)."),
 ) -> None:
     """Run the infra program offline under recording mocks and write inventory, manifests and IAM."""
     from llmctl.synth.runner import project_root, synth_to

@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pulumi.runtime import rpc
 
@@ -44,7 +45,7 @@ class Resource:
         return doc
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "Resource":
+    def from_json(cls, doc: dict[str, Any]) -> Resource:
         return cls(doc["urn"], doc["type"], doc["name"], doc.get("parent", ""), doc.get("inputs", {}), doc.get("provider", ""), doc.get("tags"))
 
 
@@ -59,11 +60,11 @@ class Inventory:
         return {"stack": self.stack, "project": self.project, "resources": [r.to_json() for r in self.resources], "outputs": self.outputs}
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> "Inventory":
+    def from_json(cls, doc: dict[str, Any]) -> Inventory:
         return cls(doc["stack"], doc["project"], [Resource.from_json(r) for r in doc["resources"]], doc.get("outputs", {}))
 
     @classmethod
-    def load(cls, path: Path) -> "Inventory":
+    def load(cls, path: Path) -> Inventory:
         return cls.from_json(json.loads(Path(path).read_text()))
 
     def of_type(self, *types: str) -> list[Resource]:
@@ -97,7 +98,7 @@ def normalise(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def is_taggable(type_token: str) -> bool:
     """True when the AWS resource type accepts `tags` (so default_tags apply to it)."""
     package, _, rest = type_token.partition(":")

@@ -13,13 +13,11 @@ from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime.sync_await import _sync_await
 
 from components.catalog import REGIONS
 
 # The account every synthesized ARN uses (AWS's documentation example account).
 MOCK_ACCOUNT = "123456789012"
-SECRET_SIG = rpc._special_sig_key if hasattr(rpc, "_special_sig_key") else "4dabf18193072939515e22adb298388d"
 
 # EC2-style ID prefixes, so IDs look like what consumers (and policies) expect.
 _ID_PREFIX = {
@@ -175,4 +173,4 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
-__all__ = ["MOCK_ACCOUNT", "RecordingMocks", "RecordingMonitor", "Registration", "_sync_await"]
+__all__ = ["MOCK_ACCOUNT", "RecordingMocks", "RecordingMonitor", "Registration"]

@@ -4,7 +4,7 @@ cluster's minor), custom resources with jsonschema against the upstream CRDs in 
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import jsonschema
@@ -13,7 +13,7 @@ import yaml
 from tests.support.paths import CRDS
 
 
-@lru_cache(maxsize=None)
+@cache
 def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """(apiVersion, kind) -> closed openAPIV3Schema for every CRD version in ../shared/schemas/crds."""
     schemas = {}
