@@ -57,4 +57,11 @@ class NetworkConfig(ConfigModel):
             raise ValueError(f"must include {', '.join(missing)}: nodes pull images and get Pod Identity credentials through them")
         if len(set(endpoints)) != len(endpoints):
             raise ValueError("lists an endpoint twice")
+        import re
+
+        bad = [e for e in endpoints if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*", e) or e == "s3" or e.startswith(("com.", "aws."))]
+        if bad:
+            raise ValueError(
+                f"{', '.join(bad)}: give service suffixes such as ecr.api or ssm (com.amazonaws.<region>. is added; s3 is always a gateway endpoint)"
+            )
         return endpoints

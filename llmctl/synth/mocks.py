@@ -13,6 +13,7 @@ from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime.settings import get_project, get_stack
 
 from components.catalog import REGIONS
 
@@ -106,6 +107,8 @@ class RecordingMocks(pulumi_mocks.Mocks):
             out["arn"] = f"arn:aws:kms:{self.region}:{MOCK_ACCOUNT}:key/{rid}"
         elif typ == "aws:lb/loadBalancer:LoadBalancer":
             out["dnsName"] = f"internal-{physical}-{_digest('alb', name, length=10)}.{self.region}.elb.amazonaws.com"
+        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            out.update(latestVersion=1, defaultVersion=1)
         elif typ == "aws:iam/role:Role":
             out["uniqueId"] = "AROA" + _digest("role", name, length=17).upper()
         return out
@@ -138,12 +141,12 @@ class RecordingMocks(pulumi_mocks.Mocks):
             },
         }
         if token in table:
-            return table[token], None
+            return table[token], []
         if token == "aws:eks/getAddonVersion:getAddonVersion":
             addon = args.args.get("addonName", "addon")
-            return {"version": f"v0.0.0-synth-{addon}", "addonName": addon, "id": addon}, None
+            return {"version": f"v0.0.0-synth-{addon}", "addonName": addon, "id": addon}, []
         self.unanswered_invokes.append(token)
-        return {}, None
+        return {}, []
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -152,6 +155,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: RecordingMocks):
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: the type is qualified by the parent's whole chain of
+        component types (the stock mock keeps only the last), and children of the root stack are
+        not qualified by it. `pulumi up --target` patterns written against synth then match."""
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                type_ = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([get_stack(), get_project(), type_, name])
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)

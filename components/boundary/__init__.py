@@ -1,0 +1,3 @@
+from components.boundary.component import Boundary, BoundaryArgs
+
+__all__ = ["Boundary", "BoundaryArgs"]

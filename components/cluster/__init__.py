@@ -1,0 +1,3 @@
+from components.cluster.component import Cluster, ClusterArgs
+
+__all__ = ["Cluster", "ClusterArgs"]

@@ -1,0 +1,263 @@
+"""Cluster: a private EKS control plane on pulumi_aws primitives, its add-ons and system nodes."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.cluster.iam import (
+    CLUSTER_ADMIN_ACCESS_POLICY,
+    CLUSTER_MANAGED_POLICIES,
+    EBS_CSI_MANAGED_POLICIES,
+    access_policy_arn,
+    cluster_kms_policy,
+    cluster_trust,
+    managed_policy_arn,
+    pod_identity_trust,
+    secrets_key_policy,
+)
+from components.cluster.models import ClusterConfig
+from components.cluster.nodes import SystemNodeGroup, SystemNodeGroupArgs
+from components.cluster.render import LOG_TYPES, addon_configuration, kubeconfig
+from components.cluster.versions import ADDON_VERSIONS
+from components.network.iam import log_key_policy
+from components.tagging import resource_tags
+
+COMPONENT = "cluster"
+# Add-ons nodes need before they can become Ready (CNI, kube-proxy) or before pods get AWS
+# credentials (Pod Identity agent); the others need running nodes to become ACTIVE.
+ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+ADDONS_AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
+
+
+@dataclass
+class ClusterArgs:
+    config: ClusterConfig
+    cluster_name: str
+    region: str
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    private_subnet_ids: list[pulumi.Input[str]]
+    intra_subnet_ids: list[pulumi.Input[str]]
+    boundary_arn: pulumi.Input[str]
+    stack_tags: dict[str, str] = field(default_factory=dict)
+
+
+class Cluster(pulumi.ComponentResource):
+    name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
+    node_security_group_id: pulumi.Output[str]
+    k8s_provider: k8s.Provider
+    kubernetes_version: str
+    system_node_group: aws.eks.NodeGroup
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:cluster:Cluster", name, None, opts)
+        cfg, cluster_name = args.config, args.cluster_name
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        self.kubernetes_version = cfg.kubernetes_version
+
+        def tags(res: str, **extra: str) -> dict[str, str]:
+            return resource_tags(COMPONENT, f"{cluster_name}-{res}", **extra)
+
+        def managed(policy: str) -> pulumi.Output[str]:
+            return partition.apply(lambda p: managed_policy_arn(p, policy))
+
+        # ---- control-plane role ------------------------------------------------------------
+        role = aws.iam.Role(
+            f"{name}-cluster", assume_role_policy=json.dumps(cluster_trust()), permissions_boundary=args.boundary_arn,
+            tags=tags("cluster-role"), opts=child,
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(f"{name}-cluster-{p}", role=role.name, policy_arn=managed(p), opts=child)
+            for p in CLUSTER_MANAGED_POLICIES
+        ]
+
+        # ---- secrets encryption key --------------------------------------------------------
+        key = aws.kms.Key(
+            f"{name}-secrets", description=f"EKS secrets envelope encryption for {cluster_name}", enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(account_id, partition).apply(lambda ap: json.dumps(secrets_key_policy(ap[0], ap[1]))),
+            tags=tags("secrets-key"), opts=child,
+        )
+        aws.kms.Alias(f"{name}-secrets", name=f"alias/{cluster_name}/eks-secrets", target_key_id=key.key_id, opts=child)
+        kms_use = aws.iam.RolePolicy(
+            f"{name}-cluster-kms", role=role.id, policy=key.arn.apply(lambda arn: json.dumps(cluster_kms_policy(arn))), opts=child,
+        )
+
+        # ---- control-plane logs (created first so the retention applies from the first line) --
+        group_name = f"/aws/eks/{cluster_name}/cluster"
+        logs_key = aws.kms.Key(
+            f"{name}-logs", description=f"EKS control-plane logs of {cluster_name}", enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(account_id, partition).apply(
+                lambda ap: json.dumps(log_key_policy(ap[0], ap[1], args.region, f"/aws/eks/{cluster_name}/"))
+            ),
+            tags=tags("logs-key"), opts=child,
+        )
+        aws.kms.Alias(f"{name}-logs", name=f"alias/{cluster_name}/eks-logs", target_key_id=logs_key.key_id, opts=child)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=group_name, retention_in_days=cfg.log_retention_days, kms_key_id=logs_key.arn,
+            tags=tags("logs"), opts=child,
+        )
+
+        # ---- node security group (system nodes and Karpenter nodes, found by the discovery tag) --
+        node_sg = aws.ec2.SecurityGroup(
+            f"{name}-nodes", vpc_id=args.vpc_id, description=f"EKS nodes of {cluster_name}",
+            # No kubernetes.io/cluster/<name> tag: the EKS cluster security group carries it, and the AWS
+            # LB controller wants exactly one such group per node ENI.
+            tags=tags("nodes", **{"karpenter.sh/discovery": cluster_name}),
+            opts=child,
+        )
+
+        # ---- the cluster -------------------------------------------------------------------
+        public = bool(cfg.public_access_cidrs)
+        self.cluster = aws.eks.Cluster(
+            f"{name}-eks",
+            name=cluster_name,
+            version=cfg.kubernetes_version,
+            role_arn=role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=args.intra_subnet_ids,
+                endpoint_private_access=True,
+                endpoint_public_access=public,
+                public_access_cidrs=[str(c) for c in cfg.public_access_cidrs] if public else None,
+            ),
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False,
+            ),
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn), resources=["secrets"],
+            ),
+            enabled_cluster_log_types=list(LOG_TYPES),
+            kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
+                service_ipv4_cidr=str(cfg.service_cidr), ip_family="ipv4",
+            ),
+            # Standard support only: extended support costs 6x per cluster-hour and must be a decision.
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
+            # The managed add-ons below replace EKS's unmanaged vpc-cni/kube-proxy/CoreDNS (nothing to adopt).
+            bootstrap_self_managed_addons=False,
+            # ARC zonal shift: traffic can be moved off an impaired AZ (Karpenter honours it too).
+            zonal_shift_config=aws.eks.ClusterZonalShiftConfigArgs(enabled=True),
+            deletion_protection=cfg.deletion_protection,
+            tags=tags("eks"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, kms_use, *attachments]),
+        )
+        cluster_sg = self.cluster.vpc_config.cluster_security_group_id
+        self._node_sg_rules(name, node_sg, cluster_sg, args.vpc_cidr, tags)
+        # Karpenter selects security groups by the discovery tag: tagging the EKS-created cluster
+        # security group too gives its nodes the same pair of groups as the system nodes.
+        aws.ec2.Tag(f"{name}-cluster-sg-discovery", resource_id=cluster_sg, key="karpenter.sh/discovery", value=cluster_name, opts=child)
+
+        # ---- access entries: admins through the EKS API, no aws-auth ConfigMap --------------
+        admin_access = []
+        for arn in cfg.admin_role_arns:
+            key_name = re.sub(r"[^a-z0-9-]+", "-", arn.rsplit("/", 1)[-1].lower())
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{key_name}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
+                tags=tags(f"admin-{key_name}"), opts=child,
+            )
+            admin_access.append(aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{key_name}", cluster_name=self.cluster.name, principal_arn=arn,
+                policy_arn=partition.apply(lambda p: access_policy_arn(p, CLUSTER_ADMIN_ACCESS_POLICY)),
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
+            ))
+
+        # ---- add-ons and the system node group ---------------------------------------------
+        versions = ADDON_VERSIONS[cfg.kubernetes_version]
+        early = [self._addon(name, a, versions[a], tags, []) for a in ADDONS_BEFORE_NODES]
+        nodes = SystemNodeGroup(
+            f"{name}-system",
+            SystemNodeGroupArgs(
+                config=cfg.system_nodes, cluster_name=self.cluster.name, kubernetes_version=cfg.kubernetes_version,
+                subnet_ids=args.private_subnet_ids, security_group_ids=[cluster_sg, node_sg.id],
+                boundary_arn=args.boundary_arn, partition=partition, stack_tags=args.stack_tags, name_prefix=cluster_name,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=early),
+        )
+        self.system_node_group = nodes.node_group
+        ebs_role = aws.iam.Role(
+            f"{name}-ebs-csi", assume_role_policy=json.dumps(pod_identity_trust()), permissions_boundary=args.boundary_arn,
+            tags=tags("ebs-csi"), opts=child,
+        )
+        for p in EBS_CSI_MANAGED_POLICIES:
+            aws.iam.RolePolicyAttachment(f"{name}-ebs-csi-{p.rsplit('/', 1)[-1]}", role=ebs_role.name, policy_arn=managed(p), opts=child)
+        ebs_identity = aws.eks.PodIdentityAssociation(
+            f"{name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system", service_account="ebs-csi-controller-sa",
+            role_arn=ebs_role.arn, tags=tags("ebs-csi"), opts=child,
+        )
+        deps = {"aws-ebs-csi-driver": [self.system_node_group, ebs_identity], "coredns": [self.system_node_group]}
+        for addon in ADDONS_AFTER_NODES:
+            self._addon(name, addon, versions[addon], tags, deps[addon])
+
+        # ---- outputs -----------------------------------------------------------------------
+        self.name = self.cluster.name
+        self.endpoint = self.cluster.endpoint
+        self.arn = self.cluster.arn
+        self.oidc_issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer if ids else "")
+        self.node_security_group_id = node_sg.id
+        config = pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
+            lambda v: json.dumps(kubeconfig(v[0], v[1], v[2], args.region))
+        )
+        # Kubernetes objects wait for the admins' access: the deployer has no implicit cluster-admin.
+        self.k8s_provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=config, enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=admin_access),
+        )
+        self.register_outputs({
+            "name": self.name, "endpoint": self.endpoint, "arn": self.arn, "oidcIssuer": self.oidc_issuer,
+            "nodeSecurityGroupId": self.node_security_group_id, "kubernetesVersion": self.kubernetes_version,
+        })
+
+    def _addon(self, name: str, addon: str, version: str, tags, depends_on: list) -> aws.eks.Addon:
+        values = addon_configuration(addon)
+        return aws.eks.Addon(
+            f"{name}-{addon}", cluster_name=self.cluster.name, addon_name=addon, addon_version=version,
+            configuration_values=json.dumps(values) if values is not None else None,
+            resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+            tags=tags(addon), opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
+
+    def _node_sg_rules(self, name: str, node_sg: aws.ec2.SecurityGroup, cluster_sg: pulumi.Output[str], vpc_cidr: str, tags) -> None:
+        """Nodes talk to each other freely; the control plane reaches kubelets and webhooks on the nodes;
+        nodes and in-VPC operators (CI runner, VPN) reach the private API endpoint; nodes reach the
+        internet through the NAT (model downloads)."""
+        child = pulumi.ResourceOptions(parent=self)
+        rules = [
+            ("self", dict(referenced_security_group_id=node_sg.id, ip_protocol="-1"), "node to node"),
+            ("cluster-443", dict(referenced_security_group_id=cluster_sg, ip_protocol="tcp", from_port=443, to_port=443),
+             "control plane to webhooks"),
+            ("cluster-ephemeral", dict(referenced_security_group_id=cluster_sg, ip_protocol="tcp", from_port=1025, to_port=65535),
+             "control plane to kubelet and webhooks"),
+        ]
+        for key, kwargs, description in rules:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-nodes-{key}", security_group_id=node_sg.id, description=description,
+                tags=tags(f"nodes-{key}"), opts=child, **kwargs,
+            )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-cluster-from-nodes", security_group_id=cluster_sg, referenced_security_group_id=node_sg.id,
+            ip_protocol="tcp", from_port=443, to_port=443, description="nodes to the API server",
+            tags=tags("cluster-from-nodes"), opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-cluster-from-vpc", security_group_id=cluster_sg, cidr_ipv4=vpc_cidr,
+            ip_protocol="tcp", from_port=443, to_port=443, description="in-VPC operators to the private API endpoint",
+            tags=tags("cluster-from-vpc"), opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-nodes-egress", security_group_id=node_sg.id, cidr_ipv4="0.0.0.0/0", ip_protocol="-1",
+            description="nodes to anywhere (registries, model hubs) through the NAT",
+            tags=tags("nodes-egress"), opts=child,
+        )

@@ -1,0 +1,60 @@
+"""Pure renderers of the cluster: add-on configuration values, launch-template settings, kubeconfig."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}
+SYSTEM_LABELS = {"node-role": "system"}
+_CRITICAL_TOLERATION = {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}
+
+
+def addon_configuration(addon: str) -> dict[str, Any] | None:
+    """configurationValues of a managed add-on (validated by EKS against the add-on's schema,
+    `aws eks describe-addon-configuration`); None keeps the add-on's defaults."""
+    if addon == "vpc-cni":
+        # Prefix delegation: /28 prefixes per ENI slot, so GPU nodes are not capped by ENI IP count
+        # (https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html).
+        return {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}}
+    if addon == "coredns":
+        return {"tolerations": [_CRITICAL_TOLERATION]}
+    if addon == "aws-ebs-csi-driver":
+        # The controller lives on the tainted system nodes; the node plugin runs everywhere, GPU nodes included.
+        return {"controller": {"tolerations": [_CRITICAL_TOLERATION]}, "node": {"tolerateAllTaints": True}}
+    return None
+
+
+def root_volume(disk_gib: int) -> dict[str, Any]:
+    """The system nodes' root EBS volume (AL2023 root device /dev/xvda)."""
+    return {
+        "device_name": "/dev/xvda",
+        "ebs": {"volume_size": disk_gib, "volume_type": "gp3", "encrypted": "true", "delete_on_termination": "true"},
+    }
+
+
+def metadata_options() -> dict[str, Any]:
+    """IMDSv2 only, hop limit 1: pods cannot reach the node role's credentials through IMDS."""
+    return {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1,
+            "instance_metadata_tags": "disabled"}
+
+
+def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> dict[str, Any]:
+    """A kubeconfig whose credentials come from `aws eks get-token` at every use (never stored)."""
+    context = f"aws-{cluster_name}"
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+        "contexts": [{"name": context, "context": {"cluster": cluster_name, "user": context}}],
+        "current-context": context,
+        "users": [{
+            "name": context,
+            "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                "command": "aws",
+                "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
+                "interactiveMode": "Never",
+            }},
+        }],
+    }

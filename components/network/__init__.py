@@ -1,0 +1,3 @@
+from components.network.component import Network, NetworkArgs
+
+__all__ = ["Network", "NetworkArgs"]
