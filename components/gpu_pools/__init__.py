@@ -1,0 +1,1 @@
+"""GPU node pools: one EC2NodeClass + NodePool per configured pool, rendered by pure functions."""

@@ -1,0 +1,154 @@
+"""EC2NodeClass and NodePool of each GPU pool, as plain dicts (karpenter.k8s.aws/v1, karpenter.sh/v1).
+
+Pure: same config in, same documents out. `dump` writes them with yaml.safe_dump for the golden
+files under tests/golden/<stack>/gpu-pools.yaml.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import yaml
+
+from components.catalog import INSTANCE_TYPES
+from components.gpu_pools.models import GpuPoolConfig
+from components.gpu_pools.versions import AMI_VERSIONS
+
+Manifest = dict[str, Any]
+
+GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}
+DISCOVERY_TAG = "karpenter.sh/discovery"
+PART_OF = {"app.kubernetes.io/part-of": "llm-platform", "app.kubernetes.io/managed-by": "pulumi"}
+
+
+def ami_alias(pool: GpuPoolConfig) -> str:
+    return f"{pool.ami}@{pool.ami_version or AMI_VERSIONS[pool.ami]}"
+
+
+def _gp3(size_gib: int, iops: int | None = None, throughput: int | None = None) -> dict[str, Any]:
+    ebs: dict[str, Any] = {"volumeSize": f"{size_gib}Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True}
+    if iops is not None:
+        ebs["iops"] = iops
+    if throughput is not None:
+        ebs["throughput"] = throughput
+    return ebs
+
+
+def block_devices(pool: GpuPoolConfig) -> list[dict[str, Any]]:
+    data = _gp3(pool.data_volume_gib, pool.data_volume_iops, pool.data_volume_throughput)
+    if pool.ami == "bottlerocket":
+        # Bottlerocket splits an OS volume (/dev/xvda, read-only root) from the data volume
+        # (/dev/xvdb: container images, logs, ephemeral storage). A vLLM image is ~10 GB and the
+        # model cache lives beside it, hence the provisioned IOPS/throughput on xvdb only.
+        return [{"deviceName": "/dev/xvda", "ebs": _gp3(4)}, {"deviceName": "/dev/xvdb", "ebs": data}]
+    # AL2023 keeps everything on its root volume.
+    return [{"deviceName": "/dev/xvda", "ebs": data}]
+
+
+def ec2_node_class(pool: GpuPoolConfig, cluster_name: str, node_role_name: str, tags: dict[str, str]) -> Manifest:
+    spec: dict[str, Any] = {
+        "amiSelectorTerms": [{"alias": ami_alias(pool)}],
+        "role": node_role_name,
+        "subnetSelectorTerms": [{"tags": {DISCOVERY_TAG: cluster_name}}],
+        "securityGroupSelectorTerms": [{"tags": {DISCOVERY_TAG: cluster_name}}],
+        "associatePublicIPAddress": False,
+        # IMDSv2 only, hop limit 1: no pod can reach the node role's credentials. Nothing here
+        # needs 2: pods get AWS credentials from EKS Pod Identity, whose agent runs on the host
+        # network, as do the VPC CNI and the device plugin.
+        "metadataOptions": {
+            "httpEndpoint": "enabled",
+            "httpProtocolIPv6": "disabled",
+            "httpPutResponseHopLimit": 1,
+            "httpTokens": "required",
+        },
+        "blockDeviceMappings": block_devices(pool),
+        # Cost tags reach the instances, volumes and ENIs Karpenter launches outside Pulumi.
+        "tags": {**dict(sorted(tags.items())), "pool": pool.name},
+    }
+    if all(INSTANCE_TYPES[t].nvme_gb > 0 for t in pool.instance_types):
+        # Every GPU family here has local NVMe: striping it for containerd and kubelet puts image
+        # layers and emptyDir model caches on the fastest disk the instance has.
+        spec["instanceStorePolicy"] = "RAID0"
+    return {
+        "apiVersion": "karpenter.k8s.aws/v1",
+        "kind": "EC2NodeClass",
+        "metadata": {"name": pool.name, "labels": {**PART_OF, "pool": pool.name}},
+        "spec": spec,
+    }
+
+
+def derived_limits(pool: GpuPoolConfig) -> tuple[int, int]:
+    """(vCPU, memory GiB) limits that never bind before the GPU limit does: the GPU limit times
+    the most CPU/memory any of the pool's types carries per GPU."""
+    types = [INSTANCE_TYPES[t] for t in pool.instance_types]
+    cpu = pool.cpu_limit or math.ceil(pool.gpu_limit * max(t.vcpu / t.gpus for t in types))
+    memory = pool.memory_limit_gib or math.ceil(pool.gpu_limit * max(t.memory_gib / t.gpus for t in types))
+    return cpu, memory
+
+
+def disruption(pool: GpuPoolConfig) -> dict[str, Any]:
+    # At most one voluntary disruption (Empty, Drifted, Underutilized) at a time: a serving slot
+    # loses at most one replica, which its PodDisruptionBudget already allows. Expiry and
+    # interruptions are forceful and not budgeted; terminationGracePeriod bounds those drains.
+    budgets: list[dict[str, Any]] = [{"nodes": "1"}]
+    if pool.business_hours_schedule:
+        # No voluntary replacement of busy nodes (drift after an AMI bump, repacking) during
+        # business hours; empty nodes may still go. Interruptions and expiry are not voluntary.
+        budgets.append(
+            {
+                "nodes": "0",
+                "reasons": ["Drifted", "Underutilized"],
+                "schedule": pool.business_hours_schedule,
+                "duration": pool.business_hours_duration,
+            }
+        )
+    return {"consolidationPolicy": pool.consolidation_policy, "consolidateAfter": pool.consolidate_after, "budgets": budgets}
+
+
+def node_pool(pool: GpuPoolConfig, zones: list[str]) -> Manifest:
+    cpu, memory = derived_limits(pool)
+    requirements = [
+        {"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": list(pool.families)},
+        {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": list(pool.instance_types)},
+        {"key": "karpenter.k8s.aws/instance-gpu-count", "operator": "Gt", "values": ["0"]},
+        {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
+        {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]},
+        {"key": "topology.kubernetes.io/zone", "operator": "In", "values": list(zones)},
+        {"key": "karpenter.sh/capacity-type", "operator": "In", "values": list(pool.capacity_types)},
+    ]
+    return {
+        "apiVersion": "karpenter.sh/v1",
+        "kind": "NodePool",
+        "metadata": {"name": pool.name, "labels": {**PART_OF, "pool": pool.name}},
+        "spec": {
+            "weight": pool.weight,
+            "template": {
+                "metadata": {"labels": {"pool": pool.name, "gpu": "nvidia"}},
+                "spec": {
+                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": pool.name},
+                    "requirements": requirements,
+                    "taints": [dict(GPU_TAINT)],
+                    "expireAfter": pool.expire_after,
+                    # Bounds a drain: pods that never finish (or keep do-not-disrupt) are removed
+                    # after this, so a node cannot stay half-drained forever.
+                    "terminationGracePeriod": pool.termination_grace_period,
+                },
+            },
+            "limits": {"cpu": str(cpu), "memory": f"{memory}Gi", "nvidia.com/gpu": str(pool.gpu_limit)},
+            "disruption": disruption(pool),
+        },
+    }
+
+
+def pool_manifests(pools: list[GpuPoolConfig], cluster_name: str, node_role_name: str, zones: list[str], tags: dict[str, str]) -> list[Manifest]:
+    """EC2NodeClass then NodePool of every pool, in config order."""
+    docs: list[Manifest] = []
+    for pool in pools:
+        docs.append(ec2_node_class(pool, cluster_name, node_role_name, tags))
+        docs.append(node_pool(pool, zones))
+    return docs
+
+
+def dump(docs: list[Manifest]) -> str:
+    return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False, width=120)

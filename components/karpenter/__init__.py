@@ -1,0 +1,1 @@
+"""Karpenter: controller IAM (Pod Identity), node role, interruption queue and rules, Helm releases."""

@@ -1,0 +1,195 @@
+"""Karpenter ComponentResource: node role + access entry, interruption queue + rules, controller
+role (EKS Pod Identity), and the pinned Helm releases (CRDs, controller)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+from pulumi_kubernetes.helm.v3 import Release
+
+from components.karpenter import iam, versions
+from components.karpenter.interruption import EVENT_RULES, MESSAGE_RETENTION_SECONDS, TARGET_ID, queue_policy
+from components.karpenter.models import KarpenterConfig
+from components.karpenter.values import karpenter_values
+from components.tagging import resource_tags
+
+COMPONENT = "karpenter"
+
+
+@dataclass
+class KarpenterArgs:
+    cluster_name: str
+    cluster_arn: pulumi.Input[str]
+    boundary_policy_arn: pulumi.Input[str]
+    config: KarpenterConfig = field(default_factory=KarpenterConfig)
+    # Extra labels the controller's nodes must carry (e.g. the system node group's label).
+    system_node_selector: dict[str, str] = field(default_factory=dict)
+    # Resources the controller needs first (the system node group it runs on).
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class Karpenter(pulumi.ComponentResource):
+    """Expects opts.providers to hold the AWS provider and the cluster's Kubernetes provider."""
+
+    node_role_name: str
+    node_role_arn: pulumi.Output[str]
+    controller_role_arn: pulumi.Output[str]
+    queue_name: str
+    queue_arn: pulumi.Output[str]
+    release: Release
+
+    def __init__(self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:karpenter:Karpenter", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        cluster, cfg = args.cluster_name, args.config
+        partition = pulumi.Output.from_input(args.cluster_arn).apply(lambda arn: arn.split(":")[1])
+
+        # ---- node role: what Karpenter-launched instances run as -----------------------------
+        self.node_role_name = iam.node_role_name(cluster)
+        node_role = aws.iam.Role(
+            f"{name}-node",
+            name=self.node_role_name,
+            description=f"Nodes Karpenter launches for {cluster}",
+            assume_role_policy=json.dumps(iam.node_trust_policy()),
+            permissions_boundary=args.boundary_policy_arn,
+            tags=resource_tags(COMPONENT, self.node_role_name),
+            opts=child,
+        )
+        attachments: list[pulumi.Resource] = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy.lower().replace('_', '-')}",
+                role=node_role.name,
+                policy_arn=partition.apply(lambda p, policy=policy: iam.managed_policy_arn(p, policy)),
+                opts=child,
+            )
+            for policy in iam.NODE_MANAGED_POLICIES
+        ]
+        # An EC2_LINUX access entry lets the nodes join (no aws-auth ConfigMap; EKS maps the role
+        # to system:nodes itself).
+        access_entry = aws.eks.AccessEntry(
+            f"{name}-node",
+            cluster_name=cluster,
+            principal_arn=node_role.arn,
+            type="EC2_LINUX",
+            tags=resource_tags(COMPONENT, f"{cluster}-karpenter-node"),
+            opts=child,
+        )
+
+        # ---- interruption queue and the rules that feed it ------------------------------------
+        self.queue_name = cluster
+        queue = aws.sqs.Queue(
+            f"{name}-interruption",
+            name=self.queue_name,
+            message_retention_seconds=MESSAGE_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            tags=resource_tags(COMPONENT, self.queue_name),
+            opts=child,
+        )
+        queue_policy_resource = aws.sqs.QueuePolicy(
+            f"{name}-interruption",
+            queue_url=queue.url,
+            policy=queue.arn.apply(lambda arn: json.dumps(queue_policy(arn))),
+            opts=child,
+        )
+        targets: list[pulumi.Resource] = []
+        for kind, pattern in EVENT_RULES.items():
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{kind}",
+                name=f"{cluster}-karpenter-{kind}"[:64],
+                description=f"Karpenter interruption handling for {cluster}: {pattern['detail-type'][0]}",
+                event_pattern=json.dumps(pattern),
+                tags=resource_tags(COMPONENT, f"{cluster}-karpenter-{kind}"),
+                opts=child,
+            )
+            targets.append(
+                aws.cloudwatch.EventTarget(
+                    f"{name}-{kind}",
+                    rule=rule.name,
+                    arn=queue.arn,
+                    target_id=TARGET_ID,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy_resource]),
+                )
+            )
+
+        # ---- controller role, bound to the service account through Pod Identity ---------------
+        controller_role = aws.iam.Role(
+            f"{name}-controller",
+            name=f"{cluster}-karpenter-controller",
+            description=f"Karpenter controller of {cluster} (EKS Pod Identity)",
+            assume_role_policy=json.dumps(iam.controller_trust_policy()),
+            permissions_boundary=args.boundary_policy_arn,
+            tags=resource_tags(COMPONENT, f"{cluster}-karpenter-controller"),
+            opts=child,
+        )
+        documents = pulumi.Output.all(args.cluster_arn, node_role.arn, queue.arn).apply(
+            lambda a: iam.controller_policies(cluster, a[0], a[1], a[2])
+        )
+        for short in ("node-lifecycle", "iam-integration", "eks-integration", "interruption", "zonal-shift", "resource-discovery"):
+            policy = aws.iam.Policy(
+                f"{name}-{short}",
+                name=f"{cluster}-karpenter-{short}",
+                description=f"Karpenter controller ({short}) for {cluster}",
+                policy=documents.apply(lambda docs, short=short: json.dumps(docs[short])),
+                tags=resource_tags(COMPONENT, f"{cluster}-karpenter-{short}"),
+                opts=child,
+            )
+            attachments.append(
+                aws.iam.RolePolicyAttachment(f"{name}-controller-{short}", role=controller_role.name, policy_arn=policy.arn, opts=child)
+            )
+        pod_identity = aws.eks.PodIdentityAssociation(
+            f"{name}-controller",
+            cluster_name=cluster,
+            namespace=cfg.namespace,
+            service_account=iam.SERVICE_ACCOUNT,
+            role_arn=controller_role.arn,
+            tags=resource_tags(COMPONENT, f"{cluster}-karpenter-controller"),
+            opts=child,
+        )
+
+        # ---- Helm: CRDs in their own release, then the controller ----------------------------
+        # CRDs come from the karpenter-crd chart rather than the main chart's crds/ folder: Helm
+        # installs crds/ once and never upgrades them, so a chart bump would leave v1.14 CRDs
+        # behind a newer controller (karpenter.sh/docs/upgrading/upgrade-guide/#crd-upgrades).
+        crds = Release(
+            f"{name}-crd",
+            name="karpenter-crd",
+            chart=f"{versions.CHART_REPOSITORY}/{versions.CRD_CHART}",
+            version=versions.VERSION,
+            namespace=cfg.namespace,
+            create_namespace=cfg.namespace != "kube-system",
+            atomic=True,
+            max_history=5,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+        )
+        self.release = Release(
+            f"{name}-controller",
+            name="karpenter",
+            chart=f"{versions.CHART_REPOSITORY}/{versions.CHART}",
+            version=versions.VERSION,
+            namespace=cfg.namespace,
+            skip_crds=True,
+            atomic=True,
+            cleanup_on_fail=True,
+            max_history=5,
+            values=karpenter_values(cluster, self.queue_name, cfg, args.system_node_selector),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[crds, pod_identity, access_entry, queue, *targets, *attachments, *args.depends_on],
+            ),
+        )
+
+        self.node_role_arn = node_role.arn
+        self.controller_role_arn = controller_role.arn
+        self.queue_arn = queue.arn
+        self.register_outputs(
+            {
+                "nodeRoleName": self.node_role_name,
+                "nodeRoleArn": self.node_role_arn,
+                "controllerRoleArn": self.controller_role_arn,
+                "queueName": self.queue_name,
+                "queueArn": self.queue_arn,
+            }
+        )

@@ -1,0 +1,43 @@
+"""Helm values of the Karpenter chart (oci://public.ecr.aws/karpenter/karpenter), rendered purely."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.karpenter.iam import SERVICE_ACCOUNT
+from components.karpenter.models import KarpenterConfig
+
+
+def karpenter_values(cluster_name: str, queue_name: str, cfg: KarpenterConfig, node_selector: dict[str, str] | None = None) -> dict[str, Any]:
+    resources = {"cpu": cfg.cpu, "memory": f"{cfg.memory_mib}Mi"}
+    return {
+        "replicas": cfg.replicas,
+        "logLevel": cfg.log_level,
+        # The service account is bound to the controller role by an EKS Pod Identity association,
+        # so it carries no eks.amazonaws.com/role-arn annotation.
+        "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
+        "settings": {"clusterName": cluster_name, "interruptionQueue": queue_name},
+        "priorityClassName": "system-cluster-critical",
+        # Karpenter must never run on nodes it manages (it would disrupt itself): system nodes only,
+        # which carry the CriticalAddonsOnly taint.
+        "nodeSelector": {"kubernetes.io/os": "linux", **(node_selector or {})},
+        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [{"matchExpressions": [{"key": "karpenter.sh/nodepool", "operator": "DoesNotExist"}]}]
+                }
+            },
+            "podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [
+                    {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "karpenter"}}}
+                ]
+            },
+        },
+        "topologySpreadConstraints": [
+            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}
+        ],
+        "podDisruptionBudget": {"name": "karpenter", "maxUnavailable": 1},
+        # Requests == limits: the controller is Guaranteed QoS and is never the first evicted.
+        "controller": {"resources": {"requests": resources, "limits": resources}},
+    }

@@ -1,0 +1,115 @@
+"""Invariants of GPU capacity over every synthesized stack (the real program under mocks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.catalog import availability_zones
+from components.cost.models import REQUIRED_TAG_KEYS
+from components.karpenter import versions
+from infra.config import load_stack
+from llmctl.synth.mocks import MOCK_ACCOUNT
+from tests.conftest import synthesized
+from tests.support.manifests import crd_errors
+from tests.support.paths import REPO_ROOT, STACKS
+
+
+def _objects(stack: str, *kinds: str) -> list[dict]:
+    return [obj for _, obj in synthesized(stack).kubernetes_objects() if obj["kind"] in kinds]
+
+
+def _requirement(node_pool: dict, key: str) -> list[str]:
+    reqs = node_pool["spec"]["template"]["spec"]["requirements"]
+    return next(r["values"] for r in reqs if r["key"] == key)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_node_pool_and_node_class_validates_against_the_upstream_crds(stack):
+    monitors = [o for o in _objects(stack, "ServiceMonitor") if o["metadata"]["name"] == "dcgm-exporter"]
+    objects = _objects(stack, "NodePool", "EC2NodeClass") + monitors
+    assert {o["kind"] for o in objects} == {"NodePool", "EC2NodeClass", "ServiceMonitor"}
+    for obj in objects:
+        assert crd_errors(obj) == [], (stack, obj["kind"], obj["metadata"]["name"])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_gpu_pools_are_tainted_gpu_limited_and_allow_spot(stack):
+    cfg = load_stack(stack, REPO_ROOT)
+    pools = {o["metadata"]["name"]: o for o in _objects(stack, "NodePool")}
+    assert set(pools) == {p.name for p in cfg.gpu.pools}
+    for name, node_pool in pools.items():
+        spec = node_pool["spec"]
+        assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"} in spec["template"]["spec"]["taints"], name
+        assert int(spec["limits"]["nvidia.com/gpu"]) == cfg.gpu.pool(name).gpu_limit > 0
+        assert _requirement(node_pool, "karpenter.k8s.aws/instance-gpu-count") == ["0"]
+        assert _requirement(node_pool, "topology.kubernetes.io/zone") == availability_zones(cfg.region, cfg.network.az_count)
+    spot = [n for n, p in pools.items() if "spot" in _requirement(p, "karpenter.sh/capacity-type")]
+    assert spot, f"{stack}: no pool may launch spot"
+    if stack == "prod":
+        for name, node_pool in pools.items():
+            assert "on-demand" in _requirement(node_pool, "karpenter.sh/capacity-type"), name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_node_classes_require_imdsv2_encrypt_every_volume_and_carry_cost_tags(stack):
+    cfg = load_stack(stack, REPO_ROOT)
+    for node_class in _objects(stack, "EC2NodeClass"):
+        spec = node_class["spec"]
+        assert spec["metadataOptions"]["httpTokens"] == "required"
+        assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1
+        assert spec["blockDeviceMappings"] and all(d["ebs"]["encrypted"] is True for d in spec["blockDeviceMappings"])
+        for key in REQUIRED_TAG_KEYS:
+            assert spec["tags"][key] == cfg.tags[key], (node_class["metadata"]["name"], key)
+        assert spec["tags"]["pool"] == node_class["metadata"]["name"]
+        assert "latest" not in spec["amiSelectorTerms"][0]["alias"]
+        assert spec["role"] == f"llm-platform-{stack}-karpenter-node"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_karpenter_is_wired_to_the_stack(stack):
+    inventory = synthesized(stack)
+    cluster = f"llm-platform-{stack}"
+    (queue,) = inventory.of_type("aws:sqs/queue:Queue")
+    assert queue.inputs["name"] == cluster
+    rules = inventory.of_type("aws:cloudwatch/eventRule:EventRule")
+    targets = inventory.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert len([r for r in rules if "karpenter" in r.name]) == 5
+    assert len([t for t in targets if "karpenter" in t.name]) == 5
+    assoc = [a for a in inventory.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation") if a.inputs["serviceAccount"] == "karpenter"]
+    assert len(assoc) == 1 and assoc[0].inputs["clusterName"] == cluster
+    release = next(r for r in inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs.get("name") == "karpenter")
+    assert release.inputs["version"] == versions.VERSION
+    assert release.inputs["values"]["settings"] == {"clusterName": cluster, "interruptionQueue": cluster}
+    assert release.inputs["values"]["nodeSelector"]["node-role"] == "system"
+    (component,) = [r for r in inventory.resources if r.type == "llm-platform:boundary:Boundary"]
+    (policy,) = [r for r in inventory.children_of(component.urn) if r.type == "aws:iam/policy:Policy"]
+    roles = [r for r in inventory.of_type("aws:iam/role:Role") if "karpenter" in r.name]
+    assert len(roles) == 2
+    for role in roles:
+        assert role.inputs["permissionsBoundary"] == f"arn:aws:iam::{MOCK_ACCOUNT}:policy/{policy.inputs['name']}"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_dcgm_exporter_is_deployed_on_every_gpu_pool(stack):
+    cfg = load_stack(stack, REPO_ROOT)
+    release = next(r for r in synthesized(stack).of_type("kubernetes:helm.sh/v3:Release") if r.inputs.get("name") == "dcgm-exporter")
+    affinity = release.inputs["values"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert affinity["nodeSelectorTerms"][0]["matchExpressions"][0]["values"] == [p.name for p in cfg.gpu.pools]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in release.inputs["values"]["tolerations"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_node_class_selectors_find_exactly_the_private_subnets_and_a_security_group(stack):
+    cfg = load_stack(stack, REPO_ROOT)
+    inventory = synthesized(stack)
+    (node_class, *_) = _objects(stack, "EC2NodeClass")
+    wanted = node_class["spec"]["subnetSelectorTerms"][0]["tags"]
+    assert wanted == node_class["spec"]["securityGroupSelectorTerms"][0]["tags"]
+    (key, value), = wanted.items()
+    subnets = [r for r in inventory.of_type("aws:ec2/subnet:Subnet") if (r.inputs.get("tags") or {}).get(key) == value]
+    assert len(subnets) == cfg.network.az_count
+    assert all(not r.inputs.get("mapPublicIpOnLaunch") for r in subnets)
+    assert {r.inputs["availabilityZone"] for r in subnets} == set(availability_zones(cfg.region, cfg.network.az_count))
+    groups = [r for r in inventory.of_type("aws:ec2/securityGroup:SecurityGroup") if (r.inputs.get("tags") or {}).get(key) == value]
+    tagged = [r for r in inventory.of_type("aws:ec2/tag:Tag") if r.inputs["key"] == key and r.inputs["value"] == value]
+    assert groups or tagged
