@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.config_base import ConfigModel
+from components.registry.images import check_image_ref
+from components.serving.vllm_flags import check_extra_flag
 
 VllmArgValue = str | int | float | bool
 
@@ -16,10 +18,41 @@ class ReplicasConfig(ConfigModel):
     max: int = Field(default=2, ge=0, description="Ceiling KEDA may scale to.")
 
     @model_validator(mode="after")
-    def _order(self) -> "ReplicasConfig":
+    def _order(self) -> ReplicasConfig:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
         return self
+
+
+class ScalingConfig(ConfigModel):
+    """KEDA targets: scale on vLLM's own queue, not on CPU or GPU utilisation."""
+
+    queue_target: int = Field(
+        default=4, ge=1, le=1000,
+        description="Target `vllm:num_requests_waiting` per replica; more waiting requests add replicas.",
+    )
+    kv_cache_target: float | None = Field(
+        default=0.85, gt=0, le=1,
+        description="Also scale out when `vllm:kv_cache_usage_perc` averages above this fraction; null disables the trigger.",
+    )
+    polling_seconds: int = Field(default=15, ge=5, le=300, description="KEDA polling interval.")
+    cooldown_seconds: int = Field(default=900, ge=60, le=86400, description="Idle time before KEDA scales to zero (only when scale to zero is allowed).")
+    scale_down_stabilization_seconds: int = Field(
+        default=600, ge=0, le=3600, description="HPA scale-down stabilisation: a GPU replica costs minutes to bring back, so shrink slowly."
+    )
+    wake_requests: int = Field(
+        default=1, ge=1, description="ALB requests per minute that wake a slot scaled to zero (aws-cloudwatch activation threshold)."
+    )
+
+
+class SloConfig(ConfigModel):
+    """Alert thresholds for the slot's PrometheusRule."""
+
+    ttft_p95_seconds: float = Field(default=2.0, gt=0, description="p95 time to first token above this for 10 min fires an alert.")
+    e2e_p95_seconds: float = Field(default=60.0, gt=0, description="p95 end-to-end request latency above this for 10 min fires an alert.")
+    error_rate_pct: float = Field(default=2.0, gt=0, le=100, description="HTTP 5xx share of requests above this for 5 min fires an alert.")
+    queue_waiting: int = Field(default=20, ge=1, description="Waiting requests per replica sustained for 15 min (scaling is stuck) fires an alert.")
+    kv_cache_full_pct: float = Field(default=95, gt=0, le=100, description="KV cache usage above this for 15 min fires an alert.")
 
 
 class SlotConfig(ConfigModel):
@@ -36,6 +69,10 @@ class SlotConfig(ConfigModel):
         default=None, description="Pinned serving image (by digest or immutable tag); the stack's built image when omitted."
     )
     gpus: int = Field(default=1, ge=1, le=8, description="GPUs per replica (tensor parallel size).")
+    min_gpu_memory_gib: int | None = Field(
+        default=None, ge=1, le=200,
+        description="Schedule only on the pool's instance types whose GPUs have at least this much memory each (e.g. 48 keeps a 70B model off 24 GiB GPUs).",
+    )
     cpu: float = Field(default=4, gt=0, description="vCPU request per replica.")
     memory_gib: int = Field(default=32, gt=0, description="Memory request per replica.")
     memory_limit_gib: int | None = Field(default=None, gt=0, description="Memory limit; equals the request when omitted.")
@@ -48,13 +85,63 @@ class SlotConfig(ConfigModel):
     tokens_per_second: float = Field(
         default=800, gt=0, description="Sustained output tokens/s one replica serves, for $/1M-token estimates."
     )
+    hub_token_secret: str | None = Field(
+        default=None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+        description="With weights: hub, a Secret in the endpoint namespace whose HF_TOKEN key reads gated models.",
+    )
+    shm_gib: int = Field(default=16, ge=1, le=512, description="/dev/shm size (memory-backed; NCCL and the API server use it); counts against the memory limit.")
+    model_cache_gib: int = Field(default=200, ge=10, le=8000, description="Model cache volume size limit on the node data volume.")
+    startup_minutes: int = Field(
+        default=40, ge=5, le=180,
+        description="Budget from container start to /health OK (weight streaming + engine start); the startupProbe allows this long.",
+    )
+    pre_stop_seconds: int = Field(
+        default=20, ge=0, le=300, description="Sleep before SIGTERM so the ALB deregisters the pod before vLLM stops taking requests."
+    )
+    shutdown_timeout_seconds: int = Field(
+        default=120, ge=0, le=3600, description="vLLM --shutdown-timeout: in-flight requests get this long to finish after SIGTERM."
+    )
+    scaling: ScalingConfig = Field(default_factory=ScalingConfig, description="KEDA autoscaling targets.")
+    slo: SloConfig = Field(default_factory=SloConfig, description="Alert thresholds.")
 
-    @model_validator(mode="after")
-    def _memory(self) -> "SlotConfig":
-        if self.memory_limit_gib is not None and self.memory_limit_gib < self.memory_gib:
-            raise ValueError(f"memoryLimitGib ({self.memory_limit_gib}) is below memoryGib ({self.memory_gib})")
-        return self
+    @field_validator("image")
+    @classmethod
+    def _image(cls, image: str | None) -> str | None:
+        if image is not None:
+            problem = check_image_ref(image)
+            if problem:
+                raise ValueError(problem)
+        return image
+
+    @field_validator("vllm_args")
+    @classmethod
+    def _vllm_args(cls, args: dict[str, VllmArgValue]) -> dict[str, VllmArgValue]:
+        for flag in args:
+            problem = check_extra_flag(flag)
+            if problem:
+                raise ValueError(problem)
+        return args
+
+    @field_validator("memory_limit_gib")
+    @classmethod
+    def _memory_limit(cls, limit: int | None, info: ValidationInfo) -> int | None:
+        request = info.data.get("memory_gib")
+        if limit is not None and request is not None and limit < request:
+            raise ValueError(f"memoryLimitGib ({limit}) is below memoryGib ({request})")
+        return limit
+
+    @field_validator("shm_gib")
+    @classmethod
+    def _shm(cls, shm: int, info: ValidationInfo) -> int:
+        limit = info.data.get("memory_limit_gib") or info.data.get("memory_gib")
+        if limit is not None and shm >= limit:
+            raise ValueError(f"shmGib ({shm}) must be below the memory limit ({limit} GiB): /dev/shm is memory")
+        return shm
 
     @property
     def empty(self) -> bool:
         return self.model is None
+
+    @property
+    def memory_limit(self) -> int:
+        return self.memory_limit_gib if self.memory_limit_gib is not None else self.memory_gib

@@ -1,0 +1,115 @@
+"""Observability: KEDA (with its CloudWatch reader role via Pod Identity) and kube-prometheus-stack,
+pinned Helm releases, plus the cluster-wide GPU/autoscaler alert rules.
+
+Expects opts.providers to hold the AWS provider and the cluster's Kubernetes provider. Serving
+slots pass this component in their `depends_on` so their ScaledObjects, PodMonitors and
+PrometheusRules are created after the CRDs exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
+
+from components.k8s import apply
+from components.observability import alerts, iam, versions
+from components.observability.models import ObservabilityConfig
+from components.observability.values import keda_values, prometheus_stack_values
+from components.tagging import resource_tags
+
+COMPONENT = "observability"
+
+
+def namespace(name: str, pod_security: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": "llm-platform", "pod-security.kubernetes.io/enforce": pod_security}},
+    }
+
+
+@dataclass
+class ObservabilityArgs:
+    config: ObservabilityConfig
+    cluster_name: pulumi.Input[str]
+    boundary_arn: pulumi.Input[str]
+    system_node_selector: dict[str, str] = field(default_factory=dict)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the system node group
+
+
+class Observability(pulumi.ComponentResource):
+    prometheus_url: str
+    keda_role_arn: pulumi.Output[str]
+    ready: list[pulumi.Resource]  # what CRD users must wait for
+
+    def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:observability:Observability", name, None, opts)
+        cfg = args.config
+        child = pulumi.ResourceOptions(parent=self)
+        after_nodes = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
+
+        monitoring_ns = apply(
+            # privileged: node-exporter reads the host's /proc and /sys with host PID and network.
+            f"{name}-monitoring-ns", namespace(versions.MONITORING_NAMESPACE, "privileged"), child
+        )
+        keda_ns = apply(f"{name}-keda-ns", namespace(versions.KEDA_NAMESPACE, "restricted"), child)
+
+        prometheus = Release(
+            f"{name}-prometheus",
+            name="kube-prometheus-stack",
+            chart=versions.PROMETHEUS_CHART,
+            version=versions.PROMETHEUS_VERSION,
+            repository_opts=RepositoryOptsArgs(repo=versions.PROMETHEUS_REPO),
+            namespace=versions.MONITORING_NAMESPACE,
+            atomic=True,
+            cleanup_on_fail=True,
+            max_history=5,
+            timeout=900,
+            values=prometheus_stack_values(cfg, args.system_node_selector),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on]),
+        )
+
+        role = aws.iam.Role(
+            f"{name}-keda-operator",
+            description="KEDA operator: read CloudWatch metrics for scale-from-zero triggers",
+            assume_role_policy=pulumi.Output.json_dumps(iam.pod_identity_trust()),
+            permissions_boundary=args.boundary_arn,
+            tags=resource_tags(COMPONENT, f"{name}-keda-operator"),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-keda-cloudwatch", role=role.id, policy=pulumi.Output.json_dumps(iam.keda_cloudwatch_policy()), opts=child
+        )
+        association = aws.eks.PodIdentityAssociation(
+            f"{name}-keda-operator",
+            cluster_name=args.cluster_name,
+            namespace=versions.KEDA_NAMESPACE,
+            service_account=versions.KEDA_OPERATOR_SA,
+            role_arn=role.arn,
+            tags=resource_tags(COMPONENT, f"{name}-keda-operator"),
+            opts=after_nodes,
+        )
+        keda = Release(
+            f"{name}-keda",
+            name="keda",
+            chart=versions.KEDA_CHART,
+            version=versions.KEDA_VERSION,
+            repository_opts=RepositoryOptsArgs(repo=versions.KEDA_REPO),
+            namespace=versions.KEDA_NAMESPACE,
+            atomic=True,
+            cleanup_on_fail=True,
+            max_history=5,
+            values=keda_values(args.system_node_selector),
+            # Credentials are injected when the operator pod starts: associate first. The
+            # ServiceMonitors in its values need the Prometheus operator's CRDs.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[keda_ns, association, prometheus]),
+        )
+        apply(f"{name}-cluster-alerts", alerts.prometheus_rule("llm-platform-gpu"), pulumi.ResourceOptions(parent=self, depends_on=[prometheus]))
+
+        self.prometheus_url = versions.PROMETHEUS_URL
+        self.keda_role_arn = role.arn
+        self.ready = [prometheus, keda]
+        self.register_outputs({"prometheusUrl": self.prometheus_url, "kedaRoleArn": self.keda_role_arn})

@@ -1,0 +1,95 @@
+"""Pure Helm values for the cluster services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.cluster.render import SYSTEM_TAINT
+from components.observability.models import ObservabilityConfig
+from components.observability.versions import DASHBOARD_LABEL, KEDA_OPERATOR_SA, PROMETHEUS_FULLNAME
+
+# The system node group is tainted (components/cluster): cluster services tolerate it, GPU nodes
+# stay reserved for serving.
+SYSTEM_TOLERATIONS = [{"key": SYSTEM_TAINT["key"], "operator": "Exists", "effect": "NoSchedule"}]
+
+_RESTRICTED = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "readOnlyRootFilesystem": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def keda_values(system_node_selector: dict[str, str]) -> dict[str, Any]:
+    return {
+        # The Pod Identity association binds the CloudWatch reader role to this ServiceAccount.
+        "serviceAccount": {"operator": {"create": True, "name": KEDA_OPERATOR_SA}},
+        "podIdentity": {"aws": {"irsa": {"enabled": False}}},
+        "nodeSelector": system_node_selector,
+        "tolerations": SYSTEM_TOLERATIONS,
+        "securityContext": {"operator": _RESTRICTED, "metricServer": _RESTRICTED, "webhooks": _RESTRICTED},
+        "resources": {
+            "operator": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "1Gi"}},
+            "metricServer": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "1Gi"}},
+        },
+        "prometheus": {
+            "operator": {"enabled": True, "serviceMonitor": {"enabled": True}},
+            "metricServer": {"enabled": True, "serviceMonitor": {"enabled": True}},
+        },
+    }
+
+
+def prometheus_stack_values(cfg: ObservabilityConfig, system_node_selector: dict[str, str]) -> dict[str, Any]:
+    everything: dict[str, Any] = {}  # an empty selector matches every object in every namespace
+    return {
+        "fullnameOverride": PROMETHEUS_FULLNAME,
+        "prometheusOperator": {
+            "nodeSelector": system_node_selector,
+            "tolerations": SYSTEM_TOLERATIONS,
+            "admissionWebhooks": {"patch": {"nodeSelector": system_node_selector, "tolerations": SYSTEM_TOLERATIONS}},
+        },
+        "prometheus": {
+            "prometheusSpec": {
+                "retention": f"{cfg.retention_days}d",
+                # Leave 10% headroom on the volume so compaction never fills it.
+                "retentionSize": f"{int(cfg.storage_gib * 0.9)}GB",
+                "nodeSelector": system_node_selector,
+                "tolerations": SYSTEM_TOLERATIONS,
+                "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"memory": "8Gi"}},
+                "storageSpec": {
+                    "volumeClaimTemplate": {
+                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": f"{cfg.storage_gib}Gi"}}}
+                    }
+                },
+                # Scrape every ServiceMonitor/PodMonitor and load every PrometheusRule in the
+                # cluster, not only this release's (the serving slots create theirs per namespace).
+                "serviceMonitorSelectorNilUsesHelmValues": False,
+                "podMonitorSelectorNilUsesHelmValues": False,
+                "ruleSelectorNilUsesHelmValues": False,
+                "serviceMonitorSelector": everything,
+                "serviceMonitorNamespaceSelector": everything,
+                "podMonitorSelector": everything,
+                "podMonitorNamespaceSelector": everything,
+                "ruleSelector": everything,
+                "ruleNamespaceSelector": everything,
+            }
+        },
+        "alertmanager": {
+            "enabled": cfg.alertmanager,
+            "alertmanagerSpec": {"nodeSelector": system_node_selector, "tolerations": SYSTEM_TOLERATIONS},
+        },
+        "grafana": {
+            "enabled": cfg.grafana,
+            # Empty: the Grafana chart generates a random admin password into its Secret instead
+            # of kube-prometheus-stack's well-known default.
+            "adminPassword": "",
+            "nodeSelector": system_node_selector,
+            "tolerations": SYSTEM_TOLERATIONS,
+            "sidecar": {
+                "dashboards": {"enabled": True, "label": DASHBOARD_LABEL, "labelValue": "1", "searchNamespace": "ALL"},
+            },
+        },
+        "kube-state-metrics": {"nodeSelector": system_node_selector, "tolerations": SYSTEM_TOLERATIONS},
+        # Node metrics from every node, GPU nodes included (they carry the nvidia.com/gpu taint).
+        "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
+    }

@@ -1,0 +1,1 @@
+"""ECR repository for the serving image, and the image itself (built from serving-image/)."""

@@ -1,0 +1,113 @@
+"""Registry: the ECR repository for the serving image and, unless the stack pins an image of its
+own, the image built from serving-image/ and pushed by digest (pulumi-docker-build)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker_build as docker_build
+
+from components.registry.images import SERVING_IMAGE_CONTEXT, SERVING_IMAGE_DIR, cache_tag, context_hash, image_tag
+from components.registry.models import RegistryConfig
+from components.registry.policies import lifecycle_policy
+from components.serving.models import SlotConfig
+from components.tagging import resource_tags
+
+COMPONENT = "registry"
+
+
+@dataclass
+class RegistryArgs:
+    config: RegistryConfig
+    repository_name: str  # e.g. llm-platform-dev/vllm-serving
+
+
+class Registry(pulumi.ComponentResource):
+    repository_url: pulumi.Output[str]
+    repository_arn: pulumi.Output[str]
+    # The serving image every slot without an image of its own runs: `<repo>@sha256:<digest>`
+    # (built) or the stack's registry.image (pinned). None when neither exists.
+    image_ref: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:registry:Registry", name, None, opts)
+        cfg = args.config
+        child = pulumi.ResourceOptions(parent=self)
+
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"ECR {args.repository_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=resource_tags(COMPONENT, f"{name}-key"),
+            opts=child,
+        )
+        repo = aws.ecr.Repository(
+            f"{name}-repo",
+            name=args.repository_name,
+            # A tag always means the same bytes: releases and rollbacks are reproducible.
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "KMS", "kms_key": key.arn}],
+            force_delete=False,
+            tags=resource_tags(COMPONENT, args.repository_name),
+            opts=child,
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-lifecycle",
+            repository=repo.name,
+            policy=pulumi.Output.json_dumps(lifecycle_policy(cfg.keep_release_images, cfg.untagged_expiry_days)),
+            opts=child,
+        )
+
+        self.repository_url = repo.repository_url
+        self.repository_arn = repo.arn
+        self.image_ref = None
+        if cfg.image:
+            self.image_ref = pulumi.Output.from_input(cfg.image)
+        elif cfg.build_image:
+            self.image_ref = self._build(name, cfg, repo).ref
+        self.register_outputs({"repositoryUrl": self.repository_url, "repositoryArn": self.repository_arn, "imageRef": self.image_ref})
+
+    def _build(self, name: str, cfg: RegistryConfig, repo: aws.ecr.Repository) -> docker_build.Image:
+        digest = context_hash(SERVING_IMAGE_DIR)
+        # Invoked through this component's provider (parent), never the default one.
+        token = aws.ecr.get_authorization_token_output(registry_id=repo.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
+        registry = {
+            "address": repo.repository_url.apply(lambda url: url.split("/", 1)[0]),
+            "username": token.user_name,
+            "password": pulumi.Output.secret(token.password),
+        }
+        cache = repo.repository_url.apply(lambda url: f"{url}:{cache_tag(cfg.vllm_version, digest)}")
+        return docker_build.Image(
+            f"{name}-image",
+            # Relative to the project root, where `pulumi up` runs the program.
+            context={"location": SERVING_IMAGE_CONTEXT},
+            dockerfile={"location": f"{SERVING_IMAGE_CONTEXT}/Dockerfile"},
+            # A preview must not spend ten minutes pulling a CUDA base image.
+            build_on_preview=False,
+            platforms=[docker_build.Platform.LINUX_AMD64],
+            build_args={"VLLM_VERSION": cfg.vllm_version},
+            registries=[registry],
+            # Cache tags are per content hash: the repository is IMMUTABLE, so a cache is written
+            # once and reused by any later build of the same context (fresh CI runner, new
+            # state); ignore_error keeps an already-present cache tag from failing the build.
+            cache_from=[{"registry": {"ref": cache}}] if cfg.build_cache else None,
+            cache_to=[{"registry": {"ref": cache, "mode": "max", "image_manifest": True, "oci_media_types": True, "ignore_error": True}}]
+            if cfg.build_cache else None,
+            push=True,
+            tags=[repo.repository_url.apply(lambda url: f"{url}:{image_tag(cfg.vllm_version, digest)}")],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def resolve_image(slot: SlotConfig, registry: Registry) -> pulumi.Input[str]:
+    """The image a slot runs: its own pinned image, else the stack's (built or pinned) image.
+    Config validation guarantees one exists for every slot with a model."""
+    if slot.image:
+        return slot.image
+    if registry.image_ref is None:
+        raise ValueError("no serving image: config validation should have rejected this stack")
+    return registry.image_ref

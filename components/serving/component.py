@@ -1,0 +1,143 @@
+"""ServingSlot: one vLLM slot (blue or green) of an endpoint.
+
+Creates the slot's ServiceAccount + Pod Identity role (reads only s3://<bucket>/<model>/*), the
+vLLM Deployment, its Service, PodDisruptionBudget, KEDA ScaledObject (+ TriggerAuthentication when
+it can scale to zero), PodMonitor, PrometheusRule and Grafana dashboard ConfigMap. Everything is
+rendered by the pure functions beside this file; this class only applies them.
+
+An empty slot (no model) gets only its Service, so routes to it resolve and answer 503 until a
+model is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.gpu_pools.models import GpuPoolConfig
+from components.k8s import apply
+from components.model_store.component import ModelBucket
+from components.serving import alerts, dashboard, iam, manifests, placement, scaling
+from components.serving.models import SlotConfig
+from components.serving.vllm import PORT, model_s3_uri
+from components.tagging import resource_tags
+
+COMPONENT = "serving"
+
+
+@dataclass
+class ServingSlotArgs:
+    endpoint: str
+    slot: str  # "blue" | "green"
+    config: SlotConfig
+    team: str
+    environment: str
+    namespace: pulumi.Input[str]  # llm-<endpoint>, created by the endpoint
+    pool: GpuPoolConfig
+    image: pulumi.Input[str]  # resolved reference, by digest (components.registry.resolve_image)
+    min_replicas: int  # the endpoint passes standby values for an idle slot
+    max_replicas: int
+    scale_to_zero: bool
+    cluster_name: pulumi.Input[str]
+    boundary_arn: pulumi.Input[str]
+    model_bucket: ModelBucket
+    kubernetes_version: str
+    cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
+    # The shared ALB's name (IngressGroup annotation alb.ingress.kubernetes.io/load-balancer-name);
+    # the cluster name when omitted. Identifies this slot's requests for the scale-from-zero trigger.
+    alb_name: pulumi.Input[str] | None = None
+    region: str | None = None  # the stack's aws:region when omitted
+    # Cluster services the custom resources need first (the Observability component: KEDA and
+    # the Prometheus operator CRDs).
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
+
+
+class ServingSlot(pulumi.ComponentResource):
+    service_name: pulumi.Output[str]
+    service_port: int
+    deployment_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ServingSlotArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:serving:ServingSlot", name, None, opts)
+        if args.slot not in ("blue", "green"):
+            raise ValueError(f"slot must be blue or green, got {args.slot!r}")
+        cfg = args.config
+        region = args.region or pulumi.Config("aws").require("region")
+        model = cfg.model
+        s3_uri = None
+        if model and cfg.weights == "s3":
+            s3_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: model_s3_uri(bucket, model))
+        affinity_types = placement.instance_type_affinity(args.pool, cfg)
+        spec = manifests.SlotSpec(
+            endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment, pool=args.pool.name,
+            config=cfg, min_replicas=args.min_replicas, max_replicas=args.max_replicas, scale_to_zero=args.scale_to_zero,
+            region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
+            instance_types=tuple(affinity_types) if affinity_types is not None else None,
+        )
+        child = pulumi.ResourceOptions(parent=self)
+        crd_opts = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
+
+        svc = apply(f"{name}-service", manifests.service(spec), child)
+        self.service_name = svc.metadata.apply(lambda m: m["name"])
+        self.service_port = PORT
+        self.deployment_name = pulumi.Output.from_input(spec.name)
+        if cfg.empty:
+            self.register_outputs({"serviceName": self.service_name, "servicePort": PORT, "deploymentName": self.deployment_name})
+            return
+
+        sa = apply(f"{name}-sa", manifests.service_account(spec), child)
+        ready: list[pulumi.Resource] = [sa]
+        if cfg.weights == "s3":
+            tags = resource_tags(COMPONENT, f"{name}-vllm", team=args.team, model=model)
+            role = aws.iam.Role(
+                f"{name}-role",
+                description=f"vLLM {args.environment}/{args.endpoint}/{args.slot}: read {model} weights",
+                assume_role_policy=pulumi.Output.json_dumps(iam.pod_identity_trust()),
+                permissions_boundary=args.boundary_arn,
+                max_session_duration=3600,
+                tags=tags,
+                opts=child,
+            )
+            bucket = args.model_bucket
+            aws.iam.RolePolicy(
+                f"{name}-read-weights",
+                role=role.id,
+                policy=pulumi.Output.json_dumps(
+                    pulumi.Output.all(bucket.arn, bucket.kms_key_arn).apply(lambda v: iam.model_read_policy(v[0], v[1], model, region))
+                ),
+                opts=child,
+            )
+            association = aws.eks.PodIdentityAssociation(
+                f"{name}-pod-identity",
+                cluster_name=args.cluster_name,
+                namespace=args.namespace,
+                service_account=spec.service_account,
+                role_arn=role.arn,
+                tags=tags,
+                opts=child,
+            )
+            ready.append(association)
+
+        # The pod gets its AWS credentials at creation time: the association must exist first.
+        # KEDA owns the replica count once the Deployment exists: `replicas` only sets the starting
+        # size, and `pulumi up` must not reset a slot that scaled out under load.
+        apply(
+            f"{name}-deployment", manifests.deployment(spec),
+            pulumi.ResourceOptions(parent=self, depends_on=ready, ignore_changes=["spec.replicas"]),
+        )
+        apply(f"{name}-pdb", manifests.pod_disruption_budget(spec), child)
+
+        wake = None
+        if scaling.wakes_from_zero(spec):
+            apply(f"{name}-keda-aws", scaling.trigger_authentication(spec), crd_opts)
+            alb = args.alb_name if args.alb_name is not None else args.cluster_name
+            wake = pulumi.Output.all(alb, args.namespace).apply(lambda v: scaling.wake_expression(v[0], v[1], spec.name))
+        apply(f"{name}-scaler", scaling.scaled_object(spec, wake), crd_opts)
+        apply(f"{name}-podmonitor", manifests.pod_monitor(spec), crd_opts)
+        apply(f"{name}-alerts", alerts.prometheus_rule(spec), crd_opts)
+        apply(f"{name}-dashboard", dashboard.dashboard_config_map(spec, args.cost_per_hour_usd), child)
+
+        self.register_outputs({"serviceName": self.service_name, "servicePort": PORT, "deploymentName": self.deployment_name})

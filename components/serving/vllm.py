@@ -1,0 +1,88 @@
+"""What a slot's container runs: the environment the image's entrypoint maps to `vllm serve`
+flags, and the extra flags from slot.vllmArgs (pure functions; serving-image/entrypoint.py is the
+other half and tests/serving checks the two agree)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.serving.models import SlotConfig
+
+PORT = 8000
+MODEL_CACHE_PATH = "/models-cache"
+
+
+def model_s3_uri(bucket: str, model: str) -> str:
+    """Weights live under s3://<bucket>/<model id>/ (e.g. s3://b/meta-llama/Llama-3.1-8B-Instruct/)."""
+    return f"s3://{bucket}/{model}/"
+
+
+def extra_flags(vllm_args: dict[str, Any]) -> list[str]:
+    """slot.vllmArgs as argv: `true` -> `--flag`, `false` -> omitted, others -> `--flag value`.
+    Sorted, so the same config always renders the same pod spec (no spurious rollouts)."""
+    argv: list[str] = []
+    for flag in sorted(vllm_args):
+        value = vllm_args[flag]
+        if value is True:
+            argv.append(f"--{flag}")
+        elif value is False:
+            continue
+        else:
+            argv += [f"--{flag}", _text(value)]
+    return argv
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def serving_env(config: SlotConfig, s3_uri: Any, region: str) -> dict[str, Any]:
+    """Environment for serving-image/entrypoint.py. `s3_uri` may be a Pulumi Output (it is only
+    placed, never parsed). Values are strings, as Kubernetes wants them."""
+    assert config.model, "an empty slot runs no container"
+    env: dict[str, Any] = {
+        "MODEL_ID": config.model,
+        "MODEL_SOURCE": config.weights,
+        "SERVED_MODEL_NAME": config.model,
+        "TENSOR_PARALLEL_SIZE": str(config.gpus),
+        "GPU_MEMORY_UTILIZATION": _text(config.gpu_memory_utilization),
+        "PORT": str(PORT),
+        "SHUTDOWN_TIMEOUT": str(config.shutdown_timeout_seconds),
+        "MODEL_CACHE_DIR": MODEL_CACHE_PATH,
+        # Hugging Face libraries cache under HOME by default; keep them on the cache volume.
+        "HF_HOME": f"{MODEL_CACHE_PATH}/hf",
+        # The regional S3 endpoint is what the VPC's S3 gateway endpoint routes privately; without
+        # a region some SDKs (the streamer's C++ client) fall back to us-east-1 and the NAT path.
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
+    if config.max_model_len is not None:
+        env["MAX_MODEL_LEN"] = str(config.max_model_len)
+    if config.weights == "s3":
+        env["MODEL_S3_URI"] = s3_uri
+    return env
+
+
+def serve_flags(config: SlotConfig, s3_uri: str) -> list[str]:
+    """The full `vllm serve` argv the pod ends up running (what the entrypoint builds from
+    serving_env + extra_flags). Used by tests and reviewers; the pod passes env + extra flags."""
+    assert config.model, "an empty slot runs no container"
+    source = s3_uri if config.weights == "s3" else config.model
+    argv = [
+        "--model", source,
+        "--served-model-name", config.model,
+        "--tensor-parallel-size", str(config.gpus),
+        "--gpu-memory-utilization", _text(config.gpu_memory_utilization),
+        "--host", "0.0.0.0",
+        "--port", str(PORT),
+        "--shutdown-timeout", str(config.shutdown_timeout_seconds),
+    ]
+    if config.max_model_len is not None:
+        argv += ["--max-model-len", str(config.max_model_len)]
+    if config.weights == "s3":
+        argv += ["--load-format", "runai_streamer"]
+    else:
+        argv += ["--download-dir", f"{MODEL_CACHE_PATH}/hub"]
+    return argv + extra_flags(config.vllm_args)

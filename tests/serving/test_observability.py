@@ -1,0 +1,80 @@
+"""Observability: pinned KEDA and kube-prometheus-stack releases, KEDA's CloudWatch reader role,
+cluster-wide GPU alerts."""
+
+from __future__ import annotations
+
+import json
+
+from components.observability import versions
+from components.observability.component import Observability, ObservabilityArgs
+from components.observability.models import ObservabilityConfig
+from llmctl.synth.runner import record
+from tests.support.manifests import validation_errors
+
+BOUNDARY = "arn:aws:iam::123456789012:policy/boundary"
+
+
+def _inventory(**cfg):
+    return record(
+        lambda: Observability("obs", ObservabilityArgs(config=ObservabilityConfig(**cfg), cluster_name="llm-platform-t", boundary_arn=BOUNDARY,
+                                                       system_node_selector={"role": "system"})),
+        stack="t", config={"aws:region": "us-west-2"},
+    )
+
+
+def test_releases_are_pinned_and_scrape_every_namespace():
+    inv = _inventory(retention_days=30, storage_gib=200)
+    releases = {r.inputs["chart"]: r.inputs for r in inv.of_type("kubernetes:helm.sh/v3:Release")}
+    assert releases["keda"]["version"] == versions.KEDA_VERSION
+    assert releases["kube-prometheus-stack"]["version"] == versions.PROMETHEUS_VERSION
+    spec = releases["kube-prometheus-stack"]["values"]["prometheus"]["prometheusSpec"]
+    assert spec["retention"] == "30d" and spec["storageSpec"]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "200Gi"
+    for kind in ("serviceMonitor", "podMonitor", "rule"):
+        assert spec[f"{kind}SelectorNilUsesHelmValues"] is False
+        assert spec[f"{kind}NamespaceSelector"] == {} and spec[f"{kind}Selector"] == {}
+    grafana = releases["kube-prometheus-stack"]["values"]["grafana"]
+    assert grafana["sidecar"]["dashboards"]["label"] == versions.DASHBOARD_LABEL and grafana["sidecar"]["dashboards"]["searchNamespace"] == "ALL"
+    assert grafana["adminPassword"] == "", "never the chart's well-known default password"
+    assert releases["kube-prometheus-stack"]["values"]["fullnameOverride"] == versions.PROMETHEUS_FULLNAME
+
+
+def test_keda_operator_reads_cloudwatch_through_pod_identity():
+    inv = _inventory()
+    (role,) = inv.of_type("aws:iam/role:Role")
+    assert role.inputs["permissionsBoundary"] == BOUNDARY
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    (policy,) = inv.of_type("aws:iam/rolePolicy:RolePolicy")
+    actions = {a for s in json.loads(policy.inputs["policy"])["Statement"] for a in s["Action"]}
+    assert actions == {"cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics", "cloudwatch:ListMetrics"}
+    (assoc,) = inv.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert (assoc.inputs["namespace"], assoc.inputs["serviceAccount"]) == (versions.KEDA_NAMESPACE, versions.KEDA_OPERATOR_SA)
+    keda = next(r for r in inv.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "keda")
+    assert keda.inputs["values"]["serviceAccount"]["operator"]["name"] == versions.KEDA_OPERATOR_SA
+
+
+def test_cluster_alerts_cover_gpu_xid_errors_and_validate():
+    inv = _inventory()
+    rules = [obj for _, obj in inv.kubernetes_objects() if obj["kind"] == "PrometheusRule"]
+    (rule,) = rules
+    assert validation_errors(rule, "1.34") == []
+    exprs = " ".join(r["expr"] for r in rule["spec"]["groups"][0]["rules"])
+    assert "DCGM_FI_DEV_XID_ERRORS" in exprs
+    for _, obj in inv.kubernetes_objects():
+        assert validation_errors(obj, "1.34") == []
+
+
+def test_cluster_services_run_on_the_tainted_system_nodes():
+    from components.observability.values import SYSTEM_TOLERATIONS, keda_values, prometheus_stack_values
+
+    selector = {"node-role": "system"}
+    keda = keda_values(selector)
+    assert keda["nodeSelector"] == selector and keda["tolerations"] == SYSTEM_TOLERATIONS
+    kps = prometheus_stack_values(ObservabilityConfig(), selector)
+    placed = [
+        kps["prometheusOperator"], kps["prometheusOperator"]["admissionWebhooks"]["patch"], kps["prometheus"]["prometheusSpec"],
+        kps["alertmanager"]["alertmanagerSpec"], kps["grafana"], kps["kube-state-metrics"],
+    ]
+    for section in placed:
+        assert section["nodeSelector"] == selector and section["tolerations"] == SYSTEM_TOLERATIONS
+    assert SYSTEM_TOLERATIONS[0]["key"] == "CriticalAddonsOnly"
+    assert kps["prometheus-node-exporter"]["tolerations"] == [{"operator": "Exists"}]
