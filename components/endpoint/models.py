@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -14,11 +15,12 @@ DNS_LABEL = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
 
 
 class WeightsConfig(ConfigModel):
-    blue: int = Field(ge=0, le=100)
-    green: int = Field(ge=0, le=100)
+    # strict: 50.0 or "50" is a typo in a file promote/rollback rewrite, not a weight.
+    blue: int = Field(ge=0, le=100, strict=True, description="Percent of the endpoint's traffic to the blue slot.")
+    green: int = Field(ge=0, le=100, strict=True, description="Percent of the endpoint's traffic to the green slot.")
 
     @model_validator(mode="after")
-    def _sum(self) -> "WeightsConfig":
+    def _sum(self) -> WeightsConfig:
         if self.blue + self.green != 100:
             raise ValueError(f"blue + green must be 100, got {self.blue} + {self.green} = {self.blue + self.green}")
         return self
@@ -34,7 +36,7 @@ class RouteConfig(ConfigModel):
     path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9._/-]*$", description="Path prefix routed to this endpoint.")
 
     @model_validator(mode="after")
-    def _one(self) -> "RouteConfig":
+    def _one(self) -> RouteConfig:
         if not self.host and not self.path:
             raise ValueError("set host or path (or both)")
         return self
@@ -51,7 +53,7 @@ class EndpointConfig(ConfigModel):
     slots: SlotsConfig
 
     @model_validator(mode="after")
-    def _live_slots_have_models(self) -> "EndpointConfig":
+    def _live_slots_have_models(self) -> EndpointConfig:
         for slot in SLOTS:
             cfg: SlotConfig = getattr(self.slots, slot)
             if getattr(self.weights, slot) > 0:
@@ -75,8 +77,32 @@ class IngressConfig(ConfigModel):
     certificate_arn: str | None = Field(
         default=None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$", description="ACM certificate for HTTPS."
     )
-    allowed_cidrs: list[str] = Field(default=[], description="Client CIDRs allowed to reach the ALB; the VPC CIDR when empty.")
+    allowed_cidrs: list[IPv4Network] = Field(default=[], description="Client CIDRs allowed to reach the ALB; the VPC CIDR when empty.")
     idle_timeout_seconds: int = Field(default=600, ge=60, le=4000, description="ALB idle timeout; long generations stream for minutes.")
+    ssl_policy: str = Field(
+        default="ELBSecurityPolicy-TLS13-1-2-Res-2021-06", pattern=r"^ELBSecurityPolicy-[A-Za-z0-9-]+$",
+        description="HTTPS listener policy (TLS 1.3 + 1.2 with forward-secret AEAD ciphers only by default).",
+    )
+    load_balancing_algorithm: Literal["least_outstanding_requests", "round_robin"] = Field(
+        default="least_outstanding_requests",
+        description="Target-group routing: least outstanding requests suits generations of very different lengths.",
+    )
+    slow_start_seconds: int = Field(
+        default=0, ge=0, le=900,
+        description="Ramp-up of a new pod's share of requests (30-900 s, 0 = off). ALB allows it only with round_robin.",
+    )
+    controller_replicas: int = Field(default=2, ge=1, le=5, description="AWS Load Balancer Controller replicas (on system nodes).")
+
+    @model_validator(mode="after")
+    def _checks(self) -> IngressConfig:
+        if self.slow_start_seconds and self.slow_start_seconds < 30:
+            raise ValueError(f"slowStartSeconds must be 0 (off) or 30-900, got {self.slow_start_seconds}")
+        if self.slow_start_seconds and self.load_balancing_algorithm != "round_robin":
+            # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html
+            raise ValueError("slowStartSeconds needs loadBalancingAlgorithm: round_robin (ALB rejects slow start with least_outstanding_requests)")
+        if self.scheme == "internet-facing" and not self.certificate_arn:
+            raise ValueError("an internet-facing ALB needs certificateArn: prompts and completions never cross the internet in clear text")
+        return self
 
 
 class ReleaseConfig(ConfigModel):
@@ -89,7 +115,7 @@ class ReleaseConfig(ConfigModel):
     default_eval_set: str = Field(default="evals/default.jsonl", description="Eval set when an endpoint names none.")
 
     @model_validator(mode="after")
-    def _steps(self) -> "ReleaseConfig":
+    def _steps(self) -> ReleaseConfig:
         steps = self.canary_steps
         if not steps or steps[-1] != 100 or steps != sorted(set(steps)) or steps[0] <= 0:
             raise ValueError(f"canarySteps must increase strictly from > 0 to 100, got {steps}")

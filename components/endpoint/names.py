@@ -1,0 +1,32 @@
+"""Names shared by the Endpoint component and `llmctl release` (which targets the Ingress by URN)."""
+
+from __future__ import annotations
+
+PROJECT = "llm-platform"
+ENDPOINT_TYPE = f"{PROJECT}:endpoint:Endpoint"
+SLOT_TYPE = f"{PROJECT}:serving:ServingSlot"
+INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress"
+SLOT_HEADER = "X-LLM-Slot"
+HEALTH_PATH = "/health"
+
+
+def namespace(endpoint: str) -> str:
+    return f"llm-{endpoint}"
+
+
+def ingress_resource_name(endpoint: str) -> str:
+    """Pulumi name of the endpoint's Ingress (child of the Endpoint component named `endpoint`)."""
+    return f"{endpoint}-ingress"
+
+
+def ingress_urn(stack: str, endpoint: str) -> str:
+    """URN `pulumi up --target` takes: the Endpoint component is a top-level resource of the program."""
+    return f"urn:pulumi:{stack}::{PROJECT}::{ENDPOINT_TYPE}${INGRESS_TYPE}::{ingress_resource_name(endpoint)}"
+
+
+def slot_target(stack: str, endpoint: str, slot: str) -> str:
+    """URN glob of every resource of one slot (Deployment, ScaledObject, ...), for `pulumi up --target`
+    (globs since Pulumi v3.25: `**` spans URN separators; github.com/pulumi/pulumi/pull/11150)."""
+    # `**` before the slot type: the engine qualifies a child's type with its whole parent chain
+    # (Endpoint$ServingSlot$...), the offline synth's mocks with the direct parent only.
+    return f"urn:pulumi:{stack}::{PROJECT}::**{SLOT_TYPE}$**::{endpoint}-{slot}-**"
