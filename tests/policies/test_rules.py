@@ -1,0 +1,221 @@
+"""Every rule: the compliant stack passes, and breaking one field yields exactly one violation of
+exactly that rule, with the message asserted word for word."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from policies.llm_policies import RULES, evaluate
+from tests.policies.compliant import ACCOUNT, TAGS, find, resources, views
+
+Rows = list[dict[str, Any]]
+
+
+def _set(kind: str, name: str | None, path: str | tuple[str, ...], value: Any) -> Callable[[Rows], None]:
+    """Set (or delete) the field at `path` ("a.0.b", or a tuple when a key holds dots)."""
+    def mutate(rows: Rows) -> None:
+        node = find(rows, kind, name)
+        *head, last = path.split(".") if isinstance(path, str) else path
+        for key in head:
+            node = node[int(key)] if key.isdigit() else node[key]
+        if value is _DELETE:
+            del node[int(last) if last.isdigit() else last]
+        else:
+            node[int(last) if last.isdigit() else last] = value
+    return mutate
+
+
+_DELETE = object()
+DEP = "Deployment llm-chat/chat-blue"
+C = "spec.template.spec.containers.0"
+
+
+def _drop(kind: str, name: str | None = None) -> Callable[[Rows], None]:
+    def mutate(rows: Rows) -> None:
+        rows[:] = [r for r in rows if not (r["type"].rsplit(":", 1)[-1] == kind and (name is None or r["name"] == name))]
+    return mutate
+
+
+def _env(environment: str) -> Callable[[Rows], None]:
+    return _set("aws", None, "defaultTags", json.dumps({"tags": {**TAGS, "environment": environment}}))
+
+
+def _weights(blue: Any, green: Any) -> Callable[[Rows], None]:
+    def mutate(rows: Rows) -> None:
+        annotations = find(rows, "Ingress")["metadata"]["annotations"]
+        action = json.loads(annotations["alb.ingress.kubernetes.io/actions.chat-weighted"])
+        action["forwardConfig"]["targetGroups"][0]["weight"] = blue
+        action["forwardConfig"]["targetGroups"][1]["weight"] = green
+        annotations["alb.ingress.kubernetes.io/actions.chat-weighted"] = json.dumps(action)
+    return mutate
+
+
+def _both(*mutations: Callable[[Rows], None]) -> Callable[[Rows], None]:
+    def mutate(rows: Rows) -> None:
+        for m in mutations:
+            m(rows)
+    return mutate
+
+
+def _trust(principal: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
+
+
+def _policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# (policy, mutation, exact messages)
+CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
+    ("required-cost-tags", _set("aws", None, "defaultTags", json.dumps({"tags": {k: v for k, v in TAGS.items() if k != "cost-center"}})),
+     [f"{kind}: effective tags lack cost-center; set them in the stack's llm-platform:tags (provider default_tags) or on the resource"
+      for kind in ("Vpc net-vpc", "FlowLog net-flow-log", "SecurityGroup cluster-nodes", "SecurityGroupIngressRule alb-https",
+                   "Cluster cluster", "LaunchTemplate system-lt", "Policy boundary", "Role cluster-role", "Role karpenter-controller",
+                   "Repository vllm", "Bucket models", "Role chat-blue-role")]),
+    ("required-cost-tags", _set("EC2NodeClass", None, "spec.tags", {"pool": "gpu-spot"}),
+     ["EC2NodeClass gpu-spot: spec.tags lacks project, environment, team, cost-center, owner; instances Karpenter launches would not be "
+      "attributed: render the stack's tags into spec.tags"]),
+    ("serving-model-tag", _set("Deployment", None, "spec.template.metadata.labels.model", ""),
+     [f"{DEP}: spec.template.metadata.labels lacks model; label serving pods with their model and team"]),
+    ("serving-model-tag", _set("Role", "chat-blue-role", "tags", {"component": "serving", "team": "applied-ai"}),
+     ["Role chat-blue-role: serving resource lacks tag(s) model; pass team=..., model=... to resource_tags()"]),
+    ("no-public-ingress", _set("SecurityGroupIngressRule", None, "cidrIpv4", "0.0.0.0/0"),
+     ["SecurityGroupIngressRule alb-https: ingress from 0.0.0.0/0; nothing may be (the stack has no public endpoint) open to the world: "
+      "use the VPC CIDR or a prefix list"]),
+    ("no-public-ingress", _set("SecurityGroup", None, "ingress.0.cidrBlocks", ["0.0.0.0/0"]),
+     ["SecurityGroup cluster-nodes ingress[0]: ingress from 0.0.0.0/0; nothing may be (the stack has no public endpoint) open to the "
+      "world: use the VPC CIDR or a prefix list"]),
+    ("vpc-flow-logs", _drop("FlowLog"), ["Vpc net-vpc: no VPC flow log; add an aws.ec2.FlowLog (trafficType ALL) for this VPC"]),
+    ("eks-private-endpoint", _set("Cluster", None, "vpcConfig.endpointPublicAccess", True),
+     ["Cluster cluster: the API endpoint is public in prod; set vpcConfig.endpointPublicAccess false (reach it over VPN/VPC)"]),
+    ("eks-private-endpoint", _both(_env("staging"), _set("NodePool", None, ("spec", "limits", "nvidia.com/gpu"), 16), _set("Cluster", None, "vpcConfig.endpointPublicAccess", True)),
+     ["Cluster cluster: the public API endpoint is open to 0.0.0.0/0; list office/VPN CIDRs in vpcConfig.publicAccessCidrs or make it private"]),
+    ("eks-secrets-encryption", _set("Cluster", None, "encryptionConfig.resources", []),
+     ["Cluster cluster: secrets are not envelope-encrypted; set encryptionConfig {provider.keyArn: <KMS key>, resources: [secrets]}"]),
+    ("eks-control-plane-logs", _set("Cluster", None, "enabledClusterLogTypes", ["api", "audit", "authenticator"]),
+     ["Cluster cluster: control-plane log types controllerManager, scheduler are off; enable all of api, audit, authenticator, "
+      "controllerManager, scheduler in enabledClusterLogTypes"]),
+    ("eks-authentication-mode", _set("Cluster", None, "accessConfig.authenticationMode", "API_AND_CONFIG_MAP"),
+     ["Cluster cluster: authenticationMode is API_AND_CONFIG_MAP; set accessConfig.authenticationMode API and grant access with access entries"]),
+    ("iam-permissions-boundary", _set("Role", "cluster-role", "permissionsBoundary", _DELETE),
+     ["Role cluster-role: no permissions boundary; pass permissions_boundary=boundary.policy_arn"]),
+    ("iam-no-admin-wildcard", _set("RolePolicy", None, "policy", _policy({"Effect": "Allow", "Action": "*", "Resource": "*"})),
+     ["RolePolicy karpenter-controller: policy Statement[0] allows Action \"*\" on Resource \"*\"; list the actions and resources it needs"]),
+    ("iam-no-admin-wildcard", _set("RolePolicyAttachment", None, "policyArn", "arn:aws:iam::aws:policy/AdministratorAccess"),
+     ["RolePolicyAttachment cluster-policy: attaches AdministratorAccess; grant the actions the workload needs instead"]),
+    ("iam-no-passrole-wildcard", _set("RolePolicy", None, "policy", _policy({"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": "*"})),
+     ["RolePolicy karpenter-controller: policy Statement[0] allows iam:PassRole on Resource \"*\"; restrict Resource to the role ARNs it passes"]),
+    ("iam-trust-principals", _set("Role", "cluster-role", "assumeRolePolicy", _trust({"AWS": "arn:aws:iam::999999999999:root"})),
+     [f"Role cluster-role: assumeRolePolicy Statement[0] trusts AWS arn:aws:iam::999999999999:root; only the root of the stack's "
+      f"account {ACCOUNT} (or its OIDC providers) may be trusted"]),
+    ("iam-trust-principals", _set("Role", "cluster-role", "assumeRolePolicy", _trust({"AWS": f"arn:aws:iam::{ACCOUNT}:role/ci"})),
+     [f"Role cluster-role: assumeRolePolicy Statement[0] trusts AWS arn:aws:iam::{ACCOUNT}:role/ci; only the root of the stack's "
+      f"account {ACCOUNT} (or its OIDC providers) may be trusted"]),
+    ("iam-trust-principals", _set("Role", "cluster-role", "assumeRolePolicy", _trust({"Service": "lambda.amazonaws.com"})),
+     ["Role cluster-role: assumeRolePolicy Statement[0] trusts Service lambda.amazonaws.com; allowed services: ec2.amazonaws.com, "
+      "eks.amazonaws.com, eks-nodegroup.amazonaws.com, pods.eks.amazonaws.com, vpc-flow-logs.amazonaws.com, events.amazonaws.com, "
+      "sqs.amazonaws.com, logs.amazonaws.com (policy config trustedServices)"]),
+    ("ecr-immutable-tags", _set("Repository", None, "imageTagMutability", "MUTABLE"),
+     ["Repository vllm: image tags are mutable; set image_tag_mutability IMMUTABLE"]),
+    ("ecr-scan-on-push", _set("Repository", None, "imageScanningConfiguration.scanOnPush", False),
+     ["Repository vllm: images are not scanned on push; set image_scanning_configuration scan_on_push true"]),
+    ("ecr-lifecycle-policy", _drop("LifecyclePolicy"),
+     ["Repository vllm: no lifecycle policy; add an aws.ecr.LifecyclePolicy expiring untagged and old images"]),
+    ("s3-public-access-block", _set("BucketPublicAccessBlock", None, "restrictPublicBuckets", False),
+     ["BucketPublicAccessBlock models: restrictPublicBuckets not true for bucket models; set all four to true"]),
+    ("s3-public-access-block", _drop("BucketPublicAccessBlock"),
+     ["Bucket models: no public access block; add an aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, "
+      "ignorePublicAcls, restrictPublicBuckets true"]),
+    ("s3-encryption-kms", _set("BucketServerSideEncryptionConfiguration", None, "rules.0.applyServerSideEncryptionByDefault",
+                               {"sseAlgorithm": "AES256"}),
+     ["Bucket models: not encrypted with SSE-KMS; add a BucketServerSideEncryptionConfiguration with sse_algorithm aws:kms and kms_master_key_id"]),
+    ("s3-tls-only", _drop("BucketPolicy"),
+     ["Bucket models: no bucket policy denies non-TLS requests; add a Deny statement with Condition Bool aws:SecureTransport false"]),
+    ("gpu-nodepool-taint", _set("NodePool", None, "spec.template.spec.taints", []),
+     ["NodePool gpu-spot: GPU nodes are not tainted; add taint {key: nvidia.com/gpu, effect: NoSchedule} to spec.template.spec.taints"]),
+    ("gpu-nodepool-limit", _set("NodePool", None, ("spec", "limits", "nvidia.com/gpu"), 129),
+     ["NodePool gpu-spot: GPU NodePools allow 129 GPUs in total (gpu-spot 129), over the prod budget of 128; lower the pools' gpuLimit "
+      "or raise policy config gpuBudget.prod"]),
+    ("gpu-nodepool-limit", _set("NodePool", None, "spec.limits", {"cpu": 1000}),
+     ["NodePool gpu-spot: no limits.nvidia.com/gpu; a pool without a GPU limit can scale without bound: set spec.limits.nvidia.com/gpu"]),
+    ("gpu-on-demand-path", _set("NodePool", None, "spec.template.spec.requirements.1.values", ["spot"]),
+     ["NodePool gpu-spot: spot-only GPU pool in prod; add on-demand to the karpenter.sh/capacity-type requirement (capacityTypes: [spot, on-demand])"]),
+    ("gpu-spot-first", _both(_env("dev"), _set("NodePool", None, ("spec", "limits", "nvidia.com/gpu"), 8), _set("NodePool", None, "spec.template.spec.requirements.1.values", ["on-demand"])),
+     ["NodePool gpu-spot: on-demand-only GPU pool in dev; add spot to the karpenter.sh/capacity-type requirement (spot costs ~60% less)"]),
+    ("gpu-instance-families", _set("NodePool", None, "spec.template.spec.requirements.0.values", ["g6e", "g4dn"]),
+     ["NodePool gpu-spot: instance families g4dn are not allowed; allowed: g5, g6, g6e, p4d, p4de, p5, p5e, p5en (policy config allowedInstanceFamilies)"]),
+    ("imdsv2-required", _set("EC2NodeClass", None, "spec.metadataOptions.httpTokens", "optional"),
+     ["EC2NodeClass gpu-spot: IMDSv2 not enforced; set spec.metadataOptions.httpTokens required (hop limit 1)"]),
+    ("imdsv2-required", _set("LaunchTemplate", None, "metadataOptions", {}),
+     ["LaunchTemplate system-lt: IMDSv2 not enforced; set metadata_options http_tokens required"]),
+    ("encrypted-volumes", _set("EC2NodeClass", None, "spec.blockDeviceMappings.1.ebs.encrypted", False),
+     ["EC2NodeClass gpu-spot: spec.blockDeviceMappings[1] (/dev/xvdb) is not encrypted; set ebs.encrypted true"]),
+    ("encrypted-volumes", _set("LaunchTemplate", None, "blockDeviceMappings.0.ebs.encrypted", "false"),
+     ["LaunchTemplate system-lt: block_device_mappings[0] (/dev/xvda) is not encrypted; set ebs.encrypted true"]),
+    ("vllm-gpu-requests-equal-limits", _set("Deployment", None, (*C.split("."), "resources", "requests", "nvidia.com/gpu"), "2"),
+     [f"{DEP}: container vllm requests 2 nvidia.com/gpu but limits 1; make requests equal limits"]),
+    ("vllm-memory-limits", _set("Deployment", None, f"{C}.resources.limits.memory", _DELETE),
+     [f"{DEP}: container vllm has no memory limit; set resources.limits.memory"]),
+    ("vllm-probes", _set("Deployment", None, f"{C}.startupProbe", _DELETE),
+     [f"{DEP}: container vllm lacks startupProbe; probe /health so traffic waits for the model to load"]),
+    ("vllm-image-pinned", _set("Deployment", None, f"{C}.image", "vllm/vllm-openai:latest"),
+     [f"{DEP}: container vllm image 'vllm/vllm-openai:latest' is not pinned; use a digest (@sha256:...) or a release tag"]),
+    ("vllm-image-pinned", _set("Deployment", None, f"{C}.image", "vllm/vllm-openai:v0.33.0"),
+     [f"{DEP}: container vllm image 'vllm/vllm-openai:v0.33.0' is tag-pinned outside the stack's ECR; pin it by digest"]),
+    ("vllm-shm", _set("Deployment", None, "spec.template.spec.volumes.0.emptyDir", {"medium": "Memory"}),
+     [f"{DEP}: /dev/shm volume dshm is not a sized in-memory emptyDir; set emptyDir medium Memory and sizeLimit"]),
+    ("vllm-graceful-shutdown", _set("Deployment", None, "spec.template.spec.terminationGracePeriodSeconds", 60),
+     [f"{DEP}: terminationGracePeriodSeconds 60 < preStop sleep 15 + --shutdown-timeout 90; raise it to at least 105 or in-flight "
+      "requests are cut off"]),
+    ("vllm-graceful-shutdown", _both(_set("Deployment", None, f"{C}.args", ["--model", "Qwen/Qwen2.5-7B-Instruct"]),
+                                     _set("Deployment", None, f"{C}.env", [{"name": "SHUTDOWN_TIMEOUT", "value": "200"}])),
+     [f"{DEP}: terminationGracePeriodSeconds 120 < preStop sleep 15 + --shutdown-timeout 200; raise it to at least 215 or in-flight "
+      "requests are cut off"]),
+    ("vllm-pdb", _set("PodDisruptionBudget", None, "spec.selector.matchLabels.slot", "green"),
+     [f"{DEP}: no PodDisruptionBudget selects its pods; add one (maxUnavailable 1) matching its pod labels"]),
+    ("vllm-security-context", _set("Deployment", None, f"{C}.securityContext.allowPrivilegeEscalation", True),
+     [f"{DEP}: container vllm is not restricted; set allowPrivilegeEscalation false"]),
+    ("endpoint-weights", _weights(90, 0),
+     ["Ingress llm-chat/chat: action chat-weighted weights sum to 90 (chat-blue=90, chat-green=0); they must sum to 100"]),
+    ("endpoint-no-empty-slot", _weights(50, 50),
+     ["Ingress llm-chat/chat: action chat-weighted sends 50% to Service chat-green, which selects no Deployment (an empty slot); "
+      "set the weight to 0 or give the slot a model"]),
+    ("endpoint-no-empty-slot", _set("Ingress", None, ("metadata", "annotations", "alb.ingress.kubernetes.io/conditions.slot-green"), _DELETE),
+     ["Ingress llm-chat/chat: action slot-green sends 100% to Service chat-green, which selects no Deployment (an empty slot); "
+      "set the weight to 0 or give the slot a model"]),
+    ("endpoint-no-empty-slot", _set("ScaledObject", None, "spec.maxReplicaCount", 0),
+     ["Ingress llm-chat/chat: action chat-weighted sends 100% to Service chat-blue, whose Deployment chat-blue can never run a pod "
+      "(replicas 0, no ScaledObject above 0); fix replicas or the weight"]),
+]
+
+
+def test_compliant_stack_passes_every_policy():
+    assert evaluate(views(resources())) == []
+
+
+def test_every_policy_has_a_break_case():
+    assert {rule.name for rule in RULES} == {policy for policy, _, _ in CASES}
+
+
+@pytest.mark.parametrize(("policy", "mutate", "messages"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_one_broken_field_is_one_violation(policy, mutate, messages):
+    rows = resources()
+    mutate(rows)
+    found = evaluate(views(rows))
+    assert [(v.policy, v.message) for v in found] == [(policy, m) for m in messages]
+
+
+def test_world_open_https_is_allowed_only_with_a_public_endpoint():
+    rows = resources()
+    find(rows, "SecurityGroupIngressRule")["cidrIpv4"] = "0.0.0.0/0"
+    find(rows, "Ingress")["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] = "internet-facing"
+    assert evaluate(views(rows)) == []
+    find(rows, "SecurityGroupIngressRule").update(fromPort=80, toPort=80)
+    assert [v.message for v in evaluate(views(rows))] == [
+        "SecurityGroupIngressRule alb-https: ingress from 0.0.0.0/0; only TCP 443 of an internet-facing endpoint may be open to the world: "
+        "use the VPC CIDR or a prefix list"]
+    assert evaluate(views(rows), {"no-public-ingress": {"publicEndpoint": False}})[0].policy == "no-public-ingress"
