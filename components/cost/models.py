@@ -10,6 +10,8 @@ from pydantic import Field, field_validator
 from components.config_base import ConfigModel
 
 REQUIRED_TAG_KEYS: tuple[str, ...] = ("project", "environment", "team", "cost-center", "owner")
+# Keys activated for the bill: the stack-wide ones plus `model`, which serving resources carry.
+COST_ALLOCATION_TAG_KEYS: tuple[str, ...] = (*REQUIRED_TAG_KEYS, "model")
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 # AWS tag rules: keys 1-128 chars, values 0-256, letters/digits/space and + - = . _ : / @,
 # and the aws: prefix is reserved (docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
@@ -50,12 +52,21 @@ class BudgetConfig(ConfigModel):
 class CostConfig(ConfigModel):
     activate_tags: bool = Field(
         default=False,
-        description="Activate the cost-allocation tag keys in Cost Explorer. Works only in the payer (management) account.",
+        description="Activate the cost-allocation tag keys (project, environment, team, cost-center, owner, model) in Cost Explorer. "
+        "Works only in the payer (management) account of an AWS Organization; member accounts get AccessDenied.",
     )
     budget: BudgetConfig | None = Field(default=None, description="Monthly budget with e-mail alerts; none when omitted.")
     spot_discount_pct: float = Field(
         default=60.0, ge=0, lt=100, description="Assumed spot discount versus on-demand for GPU estimates when no live spot prices are used."
     )
+    spot_share_pct: float = Field(
+        default=90.0, ge=0, le=100,
+        description="Expected share of GPU hours Karpenter gets on spot in pools that allow both spot and on-demand (the rest falls back to on-demand).",
+    )
+    nat_data_gb_per_month: float = Field(
+        default=100.0, ge=0, description="Assumed data processed by the NAT gateways per month (GB), e.g. Hugging Face downloads; estimate only."
+    )
+    alb_lcus: float = Field(default=1.0, ge=0, description="Assumed average Load Balancer Capacity Units of the shared ALB; estimate only.")
 
     @field_validator("budget")
     @classmethod
