@@ -5,6 +5,20 @@ No resources are defined here directly; each concept lives in its component unde
 
 import pulumi
 
+from components.boundary import Boundary, BoundaryArgs
+from components.cluster import Cluster, ClusterArgs
+from components.cluster.render import SYSTEM_LABELS
+from components.cost import CostAllocation, CostAllocationArgs
+from components.endpoint.alb_controller import AlbController, AlbControllerArgs
+from components.endpoint.component import Endpoint, EndpointArgs
+from components.endpoint.models import SLOTS
+from components.gpu_pools.component import GpuPools, GpuPoolsArgs
+from components.karpenter.component import Karpenter, KarpenterArgs
+from components.model_store.component import ModelStore, ModelStoreArgs
+from components.network import Network, NetworkArgs
+from components.nvidia.component import NvidiaStack, NvidiaStackArgs
+from components.observability.component import Observability, ObservabilityArgs
+from components.registry.component import Registry, RegistryArgs, resolve_image
 from infra.config import ConfigError, config_from_pulumi, load_config
 from infra.providers import aws_provider, cluster_name
 
@@ -17,5 +31,95 @@ aws = aws_provider(cfg)
 aws_opts = pulumi.ResourceOptions(provider=aws)
 name = cluster_name(cfg)
 
+# --- aws core: boundary, network, cluster ---
+boundary = Boundary(name, BoundaryArgs(cluster_name=name, region=cfg.region), opts=aws_opts)
+network = Network(
+    name,
+    NetworkArgs(config=cfg.network, cluster_name=name, region=cfg.region, boundary_arn=boundary.policy_arn),
+    opts=aws_opts,
+)
+cluster = Cluster(
+    name,
+    ClusterArgs(
+        config=cfg.cluster, cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
+        private_subnet_ids=network.private_subnet_ids, intra_subnet_ids=network.intra_subnet_ids,
+        boundary_arn=boundary.policy_arn, stack_tags=dict(cfg.tags),
+    ),
+    opts=aws_opts,
+)
+platform_opts = pulumi.ResourceOptions(providers=[aws, cluster.k8s_provider])
+
 pulumi.export("clusterName", name)
 pulumi.export("region", cfg.region)
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("clusterEndpoint", cluster.endpoint)
+pulumi.export("oidcIssuer", cluster.oidc_issuer)
+
+# --- cost ---
+cost = CostAllocation(name, CostAllocationArgs(config=cfg.cost, environment=cfg.environment), opts=aws_opts)
+
+# --- gpu capacity: karpenter, gpu pools ---
+karpenter = Karpenter(
+    f"{name}-karpenter",
+    KarpenterArgs(
+        cluster_name=name, cluster_arn=cluster.arn, boundary_policy_arn=boundary.policy_arn, config=cfg.gpu.karpenter,
+        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+)
+gpu_pools = GpuPools(
+    f"{name}-gpu",
+    GpuPoolsArgs(
+        cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs, pools=list(cfg.gpu.pools),
+        tags=dict(cfg.tags), depends_on=[karpenter.release],
+    ),
+    opts=platform_opts,
+)
+pulumi.export("karpenterNodeRoleArn", karpenter.node_role_arn)
+pulumi.export("karpenterInterruptionQueue", karpenter.queue_name)
+
+# --- serving: registry + image, model store, observability (KEDA, Prometheus) ---
+registry = Registry(f"{name}-registry", RegistryArgs(config=cfg.registry, repository_name=f"{name}/vllm-serving"), opts=aws_opts)
+model_store = ModelStore(f"{name}-models", ModelStoreArgs(config=cfg.model_store, name_prefix=name), opts=aws_opts)
+observability = Observability(
+    f"{name}-observability",
+    ObservabilityArgs(
+        config=cfg.observability, cluster_name=cluster.name, boundary_arn=boundary.policy_arn,
+        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+)
+pulumi.export("repositoryUrl", registry.repository_url)
+pulumi.export("servingImage", registry.image_ref)
+pulumi.export("modelBucket", model_store.bucket_name)
+
+# --- gpu capacity: nvidia stack (its ServiceMonitor needs the Prometheus operator CRDs) ---
+nvidia = NvidiaStack(
+    f"{name}-nvidia", NvidiaStackArgs(pools=list(cfg.gpu.pools), depends_on=[karpenter.release, observability]), opts=platform_opts
+)
+
+# --- endpoints: the ALB controller, then one blue-green Endpoint per llm-platform:endpoints entry ---
+alb = AlbController(
+    f"{name}-alb",
+    AlbControllerArgs(
+        cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, boundary_arn=boundary.policy_arn,
+        ingress=cfg.ingress, stack_tags=dict(cfg.tags), system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+)
+endpoints = {
+    endpoint_name: Endpoint(
+        endpoint_name,
+        EndpointArgs(
+            config=endpoint, ingress=cfg.ingress, cluster_name=name, environment=cfg.environment, region=cfg.region,
+            vpc_cidr=network.vpc_cidr, pool=cfg.gpu.pool(endpoint.pool),
+            images={s: resolve_image(getattr(endpoint.slots, s), registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
+            boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
+            controller_ready=alb.ready, serving_ready=list(observability.ready),
+        ),
+        opts=platform_opts,
+    )
+    for endpoint_name, endpoint in cfg.endpoints.items()
+}
+pulumi.export("albGroup", alb.group_name)
+pulumi.export("endpoints", {n: {"namespace": e.namespace, "ingress": e.ingress_name} for n, e in endpoints.items()})

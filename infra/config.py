@@ -8,6 +8,7 @@ section models (components/*/models.py), nowhere else.
 from __future__ import annotations
 
 import json
+import re
 from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -16,13 +17,16 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from components.catalog import INSTANCE_TYPES, REGIONS
-from components.cluster.models import ClusterConfig
+from components.cluster.models import NON_PUBLIC_RANGES, ClusterConfig
 from components.config_base import ConfigModel
 from components.cost.models import CostConfig, Tags, validate_tags
 from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig, ReleaseConfig
 from components.gpu_pools.models import GpuCapacityConfig
+from components.model_store.models import ModelStoreConfig
 from components.network.models import NetworkConfig
+from components.observability.models import ObservabilityConfig
 from components.registry.models import RegistryConfig
+from components.serving.placement import eligible_instance_types
 
 PROJECT = "llm-platform"
 REGION_KEY = "aws:region"
@@ -39,6 +43,8 @@ class StackConfig(ConfigModel):
     cluster: ClusterConfig = Field(default_factory=ClusterConfig, description="EKS control plane, access and the system node group.")
     gpu: GpuCapacityConfig = Field(description="Karpenter GPU node pools (spot first, on-demand fallback).")
     registry: RegistryConfig = Field(default_factory=RegistryConfig, description="ECR repository and the vLLM serving image.")
+    model_store: ModelStoreConfig = Field(default_factory=ModelStoreConfig, description="S3 bucket serving slots stream model weights from.")
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig, description="In-cluster Prometheus, Grafana, KEDA and the DCGM exporter.")
     ingress: IngressConfig = Field(default_factory=IngressConfig, description="The shared ALB in front of every endpoint.")
     endpoints: dict[str, EndpointConfig] = Field(min_length=1, description="Named blue-green endpoints, one model each.")
     release: ReleaseConfig = Field(default_factory=ReleaseConfig, description="Release gates and canary steps for `llmctl release`.")
@@ -82,13 +88,34 @@ class StackConfig(ConfigModel):
         for name, other in [("cluster.serviceCidr", self.cluster.service_cidr), *[(f"network.reservedCidrs[{i}]", c) for i, c in enumerate(self.network.reserved_cidrs)]]:
             if self.network.cidr.overlaps(other):
                 raise _KeyError(("network", "cidr"), str(self.network.cidr), f"overlaps {name} {other}; choose disjoint ranges")
+        for i, reserved in enumerate(self.network.reserved_cidrs):
+            if self.cluster.service_cidr.overlaps(reserved):
+                raise _KeyError(("cluster", "serviceCidr"), str(self.cluster.service_cidr), f"overlaps network.reservedCidrs[{i}] {reserved}; choose disjoint ranges")
         for i, cidr in enumerate(self.cluster.public_access_cidrs):
             if cidr.prefixlen == 0 and self.is_prod:
                 raise _KeyError(("cluster", "publicAccessCidrs", i), str(cidr), "a prod API endpoint must never be open to 0.0.0.0/0; list your office/VPN CIDRs or leave it private")
+            if any(cidr.subnet_of(IPv4Network(r)) for r in NON_PUBLIC_RANGES):
+                raise _KeyError(("cluster", "publicAccessCidrs", i), str(cidr), "a private range never reaches the public endpoint; list public office/VPN egress CIDRs (the VPC reaches the private endpoint already)")
         for i, itype in enumerate(self.cluster.system_nodes.instance_types):
             if itype not in INSTANCE_TYPES or INSTANCE_TYPES[itype].gpus:
                 known = sorted(t for t, v in INSTANCE_TYPES.items() if not v.gpus)
                 raise _KeyError(("cluster", "systemNodes", "instanceTypes", i), itype, f"unknown or GPU instance type; allowed: {', '.join(known)}")
+        for i, gpu_pool in enumerate(self.gpu.pools):
+            if self.is_prod and "on-demand" not in gpu_pool.capacity_types:
+                raise _KeyError(
+                    ("gpu", "pools", i, "capacityTypes"), gpu_pool.capacity_types,
+                    "a prod pool must include on-demand so its endpoints survive a spot shortage; use [spot, on-demand]",
+                )
+            floor = sum(
+                s.gpus * s.replicas.min
+                for e in self.endpoints.values() if e.pool == gpu_pool.name
+                for s in (e.slots.blue, e.slots.green) if not s.empty
+            )
+            if floor > gpu_pool.gpu_limit:
+                raise _KeyError(
+                    ("gpu", "pools", i, "gpuLimit"), gpu_pool.gpu_limit,
+                    f"the endpoints on {gpu_pool.name} need {floor} GPU(s) while a release runs both slots (gpus x replicas.min of every slot with a model); raise gpuLimit to >= {floor}",
+                )
         for name, endpoint in self.endpoints.items():
             pool = self.gpu.pool(endpoint.pool)
             if pool is None:
@@ -100,6 +127,28 @@ class StackConfig(ConfigModel):
                         ("endpoints", name, "slots", slot, "gpus"), cfg.gpus,
                         f"pool {pool.name} offers at most {pool.max_gpus_per_node} GPU(s) per node ({', '.join(pool.instance_types)})",
                     )
+                if cfg.min_gpu_memory_gib is not None and not eligible_instance_types(pool, cfg):
+                    raise _KeyError(
+                        ("endpoints", name, "slots", slot, "minGpuMemoryGib"), cfg.min_gpu_memory_gib,
+                        f"no instance type of pool {pool.name} has {cfg.gpus} GPU(s) with that much memory each ({', '.join(pool.instance_types)})",
+                    )
+                if not cfg.empty and cfg.image is None and not self.registry.builds and self.registry.image is None:
+                    raise _KeyError(
+                        ("registry", "buildImage"), self.registry.build_image,
+                        f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image or the slot's image",
+                    )
+        routes: dict[tuple[str | None, str], str] = {}
+        for name, endpoint in self.endpoints.items():
+            # All endpoints share one ALB listener: two identical routes would shadow each other.
+            key = (endpoint.route.host, endpoint.route.path or "/")
+            if key in routes:
+                raise _KeyError(("endpoints", name, "route"), endpoint.route.model_dump(by_alias=True, exclude_none=True),
+                                f"endpoint {routes[key]} already uses this host and path; give each endpoint its own host or path")
+            routes[key] = name
+        alb_name = f"{self.tags['project']}-{self.environment}"  # the shared ALB is named after the cluster
+        if len(alb_name) > 32 or not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", alb_name):
+            raise _KeyError(("tags", "project"), self.tags["project"],
+                            f"the ALB is named <project>-<environment> ({alb_name!r}): at most 32 letters, digits and inner hyphens")
         return self
 
 
