@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.trust import pod_identity_trust, service_trust  # noqa: F401  (pod_identity_trust re-exported)
+
 CLUSTER_MANAGED_POLICIES = ("AmazonEKSClusterPolicy",)
 NODE_MANAGED_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly")
 EBS_CSI_MANAGED_POLICIES = ("service-role/AmazonEBSCSIDriverPolicy",)
@@ -18,13 +20,6 @@ def access_policy_arn(partition: str, name: str) -> str:
     return f"arn:{partition}:eks::aws:cluster-access-policy/{name}"
 
 
-def service_trust(service: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)}],
-    }
-
-
 def cluster_trust() -> dict[str, Any]:
     # TagSession: EKS tags its sessions (required for EKS Auto Mode and harmless otherwise).
     return service_trust("eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
@@ -32,11 +27,6 @@ def cluster_trust() -> dict[str, Any]:
 
 def node_trust() -> dict[str, Any]:
     return service_trust("ec2.amazonaws.com")
-
-
-def pod_identity_trust() -> dict[str, Any]:
-    """EKS Pod Identity: the agent assumes the role and tags the session with the pod's identity."""
-    return service_trust("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
 
 
 def cluster_kms_policy(key_arn: str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.trust import pod_identity_trust  # noqa: F401  (re-exported for the component)
+
 CLUSTER_TAG = "elbv2.k8s.aws/cluster"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 NAMESPACE = "kube-system"
@@ -90,15 +92,3 @@ def controller_policy() -> dict[str, Any]:
     }
 
 
-def pod_identity_trust() -> dict[str, Any]:
-    """EKS Pod Identity: the agent assumes the role for the (cluster, namespace, service account)
-    the PodIdentityAssociation pins; TagSession attaches those as session tags."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "EksPodIdentity",
-            "Effect": "Allow",
-            "Principal": {"Service": "pods.eks.amazonaws.com"},
-            "Action": ["sts:AssumeRole", "sts:TagSession"],
-        }],
-    }

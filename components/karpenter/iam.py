@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.trust import pod_identity_trust
+
 Document = dict[str, Any]
 
 NODE_MANAGED_POLICIES = (
@@ -38,19 +40,7 @@ def node_trust_policy() -> Document:
 
 
 def controller_trust_policy() -> Document:
-    # EKS Pod Identity: the agent assumes the role and tags the session with the pod's cluster,
-    # namespace and service account (docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowEksPodIdentity",
-                "Effect": "Allow",
-                "Principal": {"Service": "pods.eks.amazonaws.com"},
-                "Action": ["sts:AssumeRole", "sts:TagSession"],
-            }
-        ],
-    }
+    return pod_identity_trust()
 
 
 def _arn_parts(cluster_arn: str) -> tuple[str, str, str]:

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def pod_identity_trust() -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "EksPodIdentity",
-            "Effect": "Allow",
-            "Principal": {"Service": "pods.eks.amazonaws.com"},
-            "Action": ["sts:AssumeRole", "sts:TagSession"],
-        }],
-    }
+from components.trust import pod_identity_trust  # noqa: F401  (re-exported for the component)
 
 
 def keda_cloudwatch_policy() -> dict[str, Any]:

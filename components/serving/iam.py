@@ -4,19 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def pod_identity_trust() -> dict[str, Any]:
-    """EKS Pod Identity: the agent assumes the role for the pod's (cluster, namespace, SA), which
-    the PodIdentityAssociation pins; TagSession lets it attach those as session tags."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "EksPodIdentity",
-            "Effect": "Allow",
-            "Principal": {"Service": "pods.eks.amazonaws.com"},
-            "Action": ["sts:AssumeRole", "sts:TagSession"],
-        }],
-    }
+from components.trust import pod_identity_trust  # noqa: F401  (re-exported for the component)
 
 
 def model_read_policy(bucket_arn: str, kms_key_arn: str, model: str, region: str) -> dict[str, Any]:

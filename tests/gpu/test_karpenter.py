@@ -83,7 +83,7 @@ def test_roles_carry_the_boundary_and_the_expected_trust(inventory):
         assert role.tags["component"] == "karpenter"
     controller = as_json(roles["karpenter-controller"].inputs["assumeRolePolicy"])["Statement"]
     assert controller == [
-        {"Sid": "AllowEksPodIdentity", "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+        {"Sid": "EksPodIdentity", "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
     ]
     node = as_json(roles["karpenter-node"].inputs["assumeRolePolicy"])["Statement"]
     assert [s["Principal"] for s in node] == [{"Service": "ec2.amazonaws.com"}]
