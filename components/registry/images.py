@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 DIGEST = re.compile(r"^(?P<repo>[a-z0-9][a-z0-9._/:-]*[a-z0-9])@sha256:[0-9a-f]{64}$")
 TAGGED = re.compile(r"^(?P<repo>[a-z0-9][a-z0-9._/-]*(:[0-9]+)?(/[a-z0-9._-]+)*):(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$")
@@ -24,6 +27,17 @@ def check_image_ref(ref: str) -> str | None:
     if match["tag"].lower() in MUTABLE_TAGS:
         return f"tag {match['tag']!r} moves; pin a digest (@sha256:...) or a release tag such as v0.33.0"
     return None
+
+
+def _pinned(ref: str) -> str:
+    problem = check_image_ref(ref)
+    if problem:
+        raise ValueError(problem)
+    return ref
+
+
+# A config field holding an image reference that must be pinned (digest or release tag).
+PinnedImage = Annotated[str, AfterValidator(_pinned)]
 
 
 def context_hash(folder: Path = SERVING_IMAGE_DIR) -> str:

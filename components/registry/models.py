@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from components.config_base import ConfigModel
-from components.registry.images import check_image_ref
+from components.registry.images import PinnedImage
 
 
 class RegistryConfig(ConfigModel):
@@ -13,20 +13,11 @@ class RegistryConfig(ConfigModel):
     vllm_version: str = Field(default="0.33.0", pattern=r"^\d+\.\d+\.\d+$", description="vLLM release the image is based on.")
     keep_release_images: int = Field(default=30, ge=1, le=1000, description="Release-tagged images kept by the lifecycle policy.")
     untagged_expiry_days: int = Field(default=7, ge=1, le=365, description="Untagged images (superseded pushes) expire after this many days.")
-    image: str | None = Field(
+    image: PinnedImage | None = Field(
         default=None,
         description="A pinned serving image of your own (by digest, or an immutable non-`latest` tag); when set, serving-image/ is not built.",
     )
     build_cache: bool = Field(default=True, description="Export/import the BuildKit layer cache to the repository (`cache-*` tags).")
-
-    @field_validator("image")
-    @classmethod
-    def _image(cls, image: str | None) -> str | None:
-        if image is not None:
-            problem = check_image_ref(image)
-            if problem:
-                raise ValueError(problem)
-        return image
 
     @property
     def builds(self) -> bool:

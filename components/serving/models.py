@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.config_base import ConfigModel
-from components.registry.images import check_image_ref
+from components.registry.images import PinnedImage
 from components.serving.vllm_flags import check_extra_flag
 
 VllmArgValue = str | int | float | bool
@@ -65,7 +65,7 @@ class SlotConfig(ConfigModel):
         default="s3",
         description="`s3`: stream weights from the stack's model bucket (prefix = model id) over the S3 gateway endpoint; `hub`: download from the Hugging Face Hub through the NAT.",
     )
-    image: str | None = Field(
+    image: PinnedImage | None = Field(
         default=None, description="Pinned serving image (by digest or immutable tag); the stack's built image when omitted."
     )
     gpus: int = Field(default=1, ge=1, le=8, description="GPUs per replica (tensor parallel size).")
@@ -103,15 +103,6 @@ class SlotConfig(ConfigModel):
     )
     scaling: ScalingConfig = Field(default_factory=ScalingConfig, description="KEDA autoscaling targets.")
     slo: SloConfig = Field(default_factory=SloConfig, description="Alert thresholds.")
-
-    @field_validator("image")
-    @classmethod
-    def _image(cls, image: str | None) -> str | None:
-        if image is not None:
-            problem = check_image_ref(image)
-            if problem:
-                raise ValueError(problem)
-        return image
 
     @field_validator("vllm_args")
     @classmethod
