@@ -7,7 +7,7 @@ Environment (set by components/serving/vllm.py:serving_env):
   MODEL_ID                 model id, also the default served name         (required)
   MODEL_SOURCE             s3 | hub                                        (default s3)
   MODEL_S3_URI             s3://bucket/<model id>/ when MODEL_SOURCE=s3
-  SERVED_MODEL_NAME        name clients send in "model"                    (default MODEL_ID)
+  SERVED_MODEL_NAME        space-separated names clients send in "model"   (default MODEL_ID)
   TENSOR_PARALLEL_SIZE     GPUs per replica                                (default 1)
   MAX_MODEL_LEN            context length cap                              (optional)
   GPU_MEMORY_UTILIZATION   fraction of GPU memory vLLM may use             (default 0.9)
@@ -49,7 +49,7 @@ def build_argv(env: Mapping[str, str], extra: Sequence[str] = ()) -> list[str]:
         model_arg = model
     argv = [
         "--model", model_arg,
-        "--served-model-name", env.get("SERVED_MODEL_NAME") or model,
+        "--served-model-name", *(env.get("SERVED_MODEL_NAME", "").split() or [model]),
         "--tensor-parallel-size", env.get("TENSOR_PARALLEL_SIZE", "1"),
         "--gpu-memory-utilization", env.get("GPU_MEMORY_UTILIZATION", "0.9"),
         "--host", "0.0.0.0",

@@ -120,7 +120,7 @@ def startup_probe_budget(config: SlotConfig, period: int = 10) -> tuple[int, int
 
 def deployment(spec: SlotSpec) -> dict[str, Any]:
     cfg = spec.config
-    env = serving_env(cfg, spec.s3_uri, spec.region)
+    env = serving_env(cfg, spec.s3_uri, spec.region, aliases=(spec.endpoint,))
     env_list: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in env.items()]
     if cfg.weights == "hub" and cfg.hub_token_secret:
         env_list.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": cfg.hub_token_secret, "key": "HF_TOKEN"}}})

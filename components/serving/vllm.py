@@ -38,14 +38,22 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def serving_env(config: SlotConfig, s3_uri: Any, region: str) -> dict[str, Any]:
+def served_names(config: SlotConfig, aliases: tuple[str, ...] = ()) -> list[str]:
+    """The model id, then stable aliases (the endpoint's name): clients that name the endpoint keep
+    working while blue and green serve different models during a canary."""
+    assert config.model, "an empty slot runs no container"
+    return [config.model, *(a for a in aliases if a != config.model)]
+
+
+def serving_env(config: SlotConfig, s3_uri: Any, region: str, aliases: tuple[str, ...] = ()) -> dict[str, Any]:
     """Environment for serving-image/entrypoint.py. `s3_uri` may be a Pulumi Output (it is only
     placed, never parsed). Values are strings, as Kubernetes wants them."""
     assert config.model, "an empty slot runs no container"
     env: dict[str, Any] = {
         "MODEL_ID": config.model,
         "MODEL_SOURCE": config.weights,
-        "SERVED_MODEL_NAME": config.model,
+        # Space-separated: vLLM's --served-model-name takes several names.
+        "SERVED_MODEL_NAME": " ".join(served_names(config, aliases)),
         "TENSOR_PARALLEL_SIZE": str(config.gpus),
         "GPU_MEMORY_UTILIZATION": _text(config.gpu_memory_utilization),
         "PORT": str(PORT),
@@ -65,14 +73,14 @@ def serving_env(config: SlotConfig, s3_uri: Any, region: str) -> dict[str, Any]:
     return env
 
 
-def serve_flags(config: SlotConfig, s3_uri: str) -> list[str]:
+def serve_flags(config: SlotConfig, s3_uri: str, aliases: tuple[str, ...] = ()) -> list[str]:
     """The full `vllm serve` argv the pod ends up running (what the entrypoint builds from
     serving_env + extra_flags). Used by tests and reviewers; the pod passes env + extra flags."""
     assert config.model, "an empty slot runs no container"
     source = s3_uri if config.weights == "s3" else config.model
     argv = [
         "--model", source,
-        "--served-model-name", config.model,
+        "--served-model-name", *served_names(config, aliases),
         "--tensor-parallel-size", str(config.gpus),
         "--gpu-memory-utilization", _text(config.gpu_memory_utilization),
         "--host", "0.0.0.0",

@@ -150,3 +150,25 @@ class TestS3Check:
         bucket.put_object(Bucket="models", Key="org/m/config.json", Body=b"{}")
         bucket.put_object(Bucket="models", Key="org/m/model-00001-of-00002.safetensors", Body=b"x")
         entrypoint.check_s3_weights("s3://models/org/m")  # trailing slash optional
+
+
+def test_slots_also_answer_to_their_endpoint_name_so_clients_survive_a_canary():
+    cfg = SlotConfig(model="Qwen/Qwen2.5-7B-Instruct")
+    env = serving_env(cfg, "s3://models/Qwen/Qwen2.5-7B-Instruct/", "us-west-2", aliases=("chat",))
+    assert env["SERVED_MODEL_NAME"] == "Qwen/Qwen2.5-7B-Instruct chat"
+    argv = _entrypoint().build_argv(env)
+    at = argv.index("--served-model-name")
+    assert argv[at + 1: at + 3] == ["Qwen/Qwen2.5-7B-Instruct", "chat"]
+    assert argv == serve_flags(cfg, "s3://models/Qwen/Qwen2.5-7B-Instruct/", aliases=("chat",))
+
+
+def test_every_synthesized_vllm_deployment_serves_its_endpoint_alias():
+    from tests.conftest import synthesized
+
+    for stack in ("dev", "prod"):
+        for resource, obj in synthesized(stack).kubernetes_objects():
+            if obj["kind"] != "Deployment" or obj["metadata"].get("labels", {}).get("app.kubernetes.io/name") != "vllm":
+                continue
+            env = {e["name"]: e.get("value") for e in obj["spec"]["template"]["spec"]["containers"][0]["env"]}
+            endpoint = obj["metadata"]["labels"]["endpoint"]
+            assert env["SERVED_MODEL_NAME"].split()[1:] == [endpoint], resource.name
