@@ -130,7 +130,14 @@ class StackConfig(ConfigModel):
                 if cfg.min_gpu_memory_gib is not None and not eligible_instance_types(pool, cfg):
                     raise _KeyError(
                         ("endpoints", name, "slots", slot, "minGpuMemoryGib"), cfg.min_gpu_memory_gib,
-                        f"no instance type of pool {pool.name} has {cfg.gpus} GPU(s) with that much memory each ({', '.join(pool.instance_types)})",
+                        f"no instance type of pool {pool.name} has {cfg.gpus} GPU(s) with that much memory each "
+                        f"and room for {cfg.cpu:g} vCPU / {cfg.memory_gib} GiB ({', '.join(pool.instance_types)})",
+                    )
+                if not cfg.empty and not eligible_instance_types(pool, cfg):
+                    raise _KeyError(
+                        ("endpoints", name, "slots", slot, "memoryGib"), cfg.memory_gib,
+                        f"no instance type of pool {pool.name} fits {cfg.gpus} GPU(s), {cfg.cpu:g} vCPU and {cfg.memory_gib} GiB "
+                        f"(a node keeps 0.5 vCPU and 10% of memory for itself); lower cpu/memoryGib or add larger sizes to the pool",
                     )
                 if not cfg.empty and cfg.image is None and not self.registry.builds and self.registry.image is None:
                     raise _KeyError(

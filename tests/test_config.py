@@ -70,6 +70,7 @@ _DELETE = object()
         ("llm-platform:endpoints.chat.pool", "gpu-nope", "llm-platform:endpoints.chat.pool: 'gpu-nope': no such GPU pool; pools: gpu-spot"),
         ("llm-platform:endpoints.chat.weights.blue", 90, "llm-platform:endpoints.chat.weights: {\"blue\": 90, \"green\": 0}: blue + green must be 100, got 90 + 0 = 90"),
         ("llm-platform:network.azCount", 5, "llm-platform:network.azCount: 5: us-west-2 has 4 availability zones"),
+        ("llm-platform:endpoints.chat.slots.blue.memoryGib", 400, "llm-platform:endpoints.chat.slots.blue.memoryGib: 400: no instance type of pool gpu-spot fits 1 GPU(s), 4 vCPU and 400 GiB"),
         ("llm-platform:network.cidr", "172.20.0.0/16", "llm-platform:network.cidr: '172.20.0.0/16': overlaps cluster.serviceCidr 172.20.0.0/16"),
     ],
 )

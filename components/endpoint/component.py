@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from components.cost.models import CostConfig
+from components.cost.prices import replica_hour_usd, spot_fraction
 from components.endpoint import manifests
 from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig
 from components.endpoint.names import ENDPOINT_TYPE, ingress_resource_name, namespace
@@ -21,6 +23,8 @@ from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
 from components.model_store.component import ModelBucket
 from components.serving.component import ServingSlot, ServingSlotArgs
+from components.serving.models import SlotConfig
+from components.serving.placement import eligible_instance_types
 
 
 @dataclass
@@ -36,6 +40,7 @@ class EndpointArgs:
     boundary_arn: pulumi.Input[str]
     model_bucket: ModelBucket
     kubernetes_version: str
+    cost: CostConfig = field(default_factory=CostConfig)  # spot assumptions for the dashboards' $/1M tokens
     ingress_class: str = manifests.INGRESS_CLASS
     # The ALB controller (Ingresses) and the cluster services the slots' custom resources need (KEDA, Prometheus CRDs).
     controller_ready: list[pulumi.Resource] = field(default_factory=list)
@@ -70,6 +75,7 @@ class Endpoint(pulumi.ComponentResource):
                     min_replicas=plan.min_replicas, max_replicas=plan.max_replicas, scale_to_zero=plan.scale_to_zero,
                     cluster_name=args.cluster_name, boundary_arn=args.boundary_arn, model_bucket=args.model_bucket,
                     kubernetes_version=args.kubernetes_version, alb_name=args.cluster_name, region=args.region,
+                    cost_per_hour_usd=_replica_hour_usd(args, getattr(cfg.slots, slot)),
                     depends_on=list(args.serving_ready),
                 ),
                 opts=child,
@@ -83,3 +89,12 @@ class Endpoint(pulumi.ComponentResource):
         self.ingress_name = name
         self.register_outputs({"namespace": self.namespace, "ingress": self.ingress_name,
                                "services": {s: slot.service_name for s, slot in self.slots.items()}})
+
+
+def _replica_hour_usd(args: EndpointArgs, slot: SlotConfig) -> float | None:
+    if slot.empty:
+        return None
+    return replica_hour_usd(
+        args.region, eligible_instance_types(args.pool, slot),
+        spot_fraction(args.pool.capacity_types, args.cost.spot_share_pct), args.cost.spot_discount_pct,
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.catalog import INSTANCE_TYPES
+from components.serving.placement import fits
 from components.tagging import label_value
 from llmctl.synth.inventory import Inventory
 
@@ -67,6 +68,8 @@ class Slot:
     max: int
     live: bool
     tokens_per_second: float
+    # Required node affinity on node.kubernetes.io/instance-type (e.g. a GPU-memory floor), if any.
+    allowed_types: tuple[str, ...] | None = None
 
     @property
     def expected(self) -> int:
@@ -270,6 +273,7 @@ def _slots(inventory: Inventory, cfg: Any) -> list[Slot]:
             pool=(pod.get("nodeSelector") or {}).get("karpenter.sh/nodepool", ""),
             gpus=int(gpus), cpu=cpu, memory_gib=mem, min=low, max=high, live=live,
             tokens_per_second=slot_cfg.tokens_per_second if slot_cfg is not None else DEFAULT_TOKENS_PER_SECOND,
+            allowed_types=_required_instance_types(pod),
         ))
     return sorted(slots, key=lambda s: (s.endpoint, s.slot))
 
@@ -280,14 +284,23 @@ def model_key(model: str | None) -> str:
 
 
 def fitting_types(pool: Pool, slot: Slot) -> list[str]:
-    """Pool types one replica fits on: enough GPUs, and CPU/memory requests within what the
-    kubelet leaves allocatable (0.5 vCPU and 10% of memory kept for the system and daemons)."""
-    fits = []
-    for name in pool.instance_types:
-        itype = INSTANCE_TYPES.get(name)
-        if itype and itype.gpus >= slot.gpus and itype.vcpu - 0.5 >= slot.cpu and itype.memory_gib * 0.9 >= slot.memory_gib:
-            fits.append(name)
-    return fits
+    """Pool types one replica fits on (the program's placement rule) and its node affinity allows."""
+    return [
+        name for name in pool.instance_types
+        if fits(name, slot.gpus, slot.cpu, slot.memory_gib) and (slot.allowed_types is None or name in slot.allowed_types)
+    ]
+
+
+def _required_instance_types(pod: dict[str, Any]) -> tuple[str, ...] | None:
+    """Instance types a pod's required node affinity admits (Karpenter launches only those)."""
+    required = (((pod.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    allowed: set[str] | None = None
+    for term in required.get("nodeSelectorTerms") or []:
+        for expr in term.get("matchExpressions") or []:
+            if expr.get("key") == "node.kubernetes.io/instance-type" and expr.get("operator") == "In":
+                values = set(expr.get("values") or [])
+                allowed = values if allowed is None else allowed | values
+    return tuple(sorted(allowed)) if allowed is not None else None
 
 
 __all__ = ["Capacity", "NodeGroup", "Pool", "Slot", "capacity", "fitting_types", "model_key", "quantity"]

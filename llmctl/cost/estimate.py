@@ -69,7 +69,7 @@ def cheapest(pool: Pool, slot: Slot, prices: RegionPrices, a: Assumptions, spot:
     if not priced:
         raise PriceError(
             f"{slot.endpoint}/{slot.slot}: no priced instance type in pool {pool.name} fits {slot.gpus} GPU(s), "
-            f"{slot.cpu:g} vCPU, {slot.memory_gib:g} GiB in {prices.region}; add prices to llmctl/cost/prices.json or use --live"
+            f"{slot.cpu:g} vCPU, {slot.memory_gib:g} GiB in {prices.region}; add prices to components/cost/prices.json or use --live"
         )
     price, name = min(priced)
     return name, price

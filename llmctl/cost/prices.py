@@ -1,4 +1,4 @@
-"""The pinned price table (prices.json, shipped with the package) and its live refresh.
+"""Prices for `llmctl cost`: the pinned table (components/cost/prices.py) and its live refresh.
 
 Live prices: the AWS Pricing API (only in us-east-1) for on-demand rates and EC2 spot price
 history for spot, used only when boto3 finds credentials. moto has no Pricing API, so callers
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
-HOURS_PER_MONTH = 730
+from components.cost.prices import HOURS_PER_MONTH, PriceError, RegionPrices, pinned, table  # noqa: F401  (re-exported)
 
 # The Pricing API filters on the region's display name, not its code.
 PRICING_LOCATIONS = {
@@ -31,49 +30,6 @@ PRICING_LOCATIONS = {
     "ap-southeast-2": "Asia Pacific (Sydney)",
     "ap-south-1": "Asia Pacific (Mumbai)",
 }
-
-
-class PriceError(Exception):
-    """No usable price; str() is the one-line message for the user."""
-
-
-@dataclass(frozen=True)
-class RegionPrices:
-    region: str
-    as_of: str
-    eks_cluster_hour: float
-    nat_gateway_hour: float
-    nat_gateway_gb: float
-    interface_endpoint_az_hour: float
-    alb_hour: float
-    alb_lcu_hour: float
-    ebs_gp3_gb_month: float
-    kms_key_month: float
-    instances: dict[str, float]
-    # Live spot prices by instance type; empty means "on-demand x (1 - spot discount)".
-    spot: dict[str, float] = field(default_factory=dict)
-
-    def on_demand(self, instance_type: str) -> float | None:
-        return self.instances.get(instance_type)
-
-    def spot_price(self, instance_type: str, discount_pct: float) -> float | None:
-        if instance_type in self.spot:
-            return self.spot[instance_type]
-        od = self.on_demand(instance_type)
-        return None if od is None else od * (1 - discount_pct / 100)
-
-
-def table() -> dict[str, Any]:
-    return json.loads(resources.files("llmctl.cost").joinpath("prices.json").read_text())
-
-
-def pinned(region: str) -> RegionPrices:
-    doc = table()
-    regions = doc["regions"]
-    if region not in regions:
-        raise PriceError(f"no pinned prices for region {region}; pinned regions: {', '.join(sorted(regions))} (or use --live)")
-    row = dict(regions[region])
-    return RegionPrices(region=region, as_of=doc["metadata"]["as_of"], instances=dict(row.pop("instances")), **row)
 
 
 # ---- live refresh ---------------------------------------------------------------------------
