@@ -5,17 +5,17 @@ No resources are defined here directly; each concept lives in its component unde
 
 import pulumi
 
-from components.boundary import Boundary, BoundaryArgs
-from components.cluster import Cluster, ClusterArgs
+from components.boundary.component import Boundary, BoundaryArgs
+from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_LABELS
-from components.cost import CostAllocation, CostAllocationArgs
+from components.cost.component import CostAllocation, CostAllocationArgs
 from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
 from components.model_store.component import ModelStore, ModelStoreArgs
-from components.network import Network, NetworkArgs
+from components.network.component import Network, NetworkArgs
 from components.nvidia.component import NvidiaStack, NvidiaStackArgs
 from components.observability.component import Observability, ObservabilityArgs
 from components.registry.component import Registry, RegistryArgs, resolve_image

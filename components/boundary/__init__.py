@@ -1,3 +1,1 @@
-from components.boundary.component import Boundary, BoundaryArgs
-
-__all__ = ["Boundary", "BoundaryArgs"]
+"""The permissions boundary every IAM role of the stack carries."""

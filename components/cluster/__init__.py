@@ -1,3 +1,1 @@
-from components.cluster.component import Cluster, ClusterArgs
-
-__all__ = ["Cluster", "ClusterArgs"]
+"""A private EKS control plane on pulumi_aws primitives, its add-ons and system nodes."""

@@ -1,5 +1,1 @@
-"""Cost attribution: tag activation, budget, and the tag model every component shares."""
-
-from components.cost.component import CostAllocation, CostAllocationArgs
-
-__all__ = ["CostAllocation", "CostAllocationArgs"]
+"""Cost attribution: tag activation, budget, the pinned price table, and the tag model every component shares."""

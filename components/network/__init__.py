@@ -1,3 +1,1 @@
-from components.network.component import Network, NetworkArgs
-
-__all__ = ["Network", "NetworkArgs"]
+"""The VPC: subnets over N zones, NAT, VPC endpoints, flow logs, discovery tags."""

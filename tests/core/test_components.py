@@ -7,10 +7,10 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from components.boundary import Boundary, BoundaryArgs
-from components.cluster import Cluster, ClusterArgs
+from components.boundary.component import Boundary, BoundaryArgs
+from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.models import ClusterConfig
-from components.network import Network, NetworkArgs
+from components.network.component import Network, NetworkArgs
 from components.network.models import NetworkConfig
 from llmctl.synth.mocks import MOCK_ACCOUNT
 from llmctl.synth.runner import record

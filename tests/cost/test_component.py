@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.cost import CostAllocation, CostAllocationArgs
 from components.cost.budget import budget_limit, budget_notifications, environment_cost_filter
+from components.cost.component import CostAllocation, CostAllocationArgs
 from components.cost.models import COST_ALLOCATION_TAG_KEYS, BudgetConfig, CostConfig
 from infra.config import ConfigError, load_config, read_stack_file
 from llmctl.synth.runner import record
