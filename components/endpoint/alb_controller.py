@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
-from pulumi_kubernetes.helm.v3 import Release
 
 from components.endpoint import controller, iam, versions
 from components.endpoint.models import IngressConfig
+from components.helm import helm_release
 from components.k8s import apply
 from components.tagging import resource_tags
 
@@ -78,16 +78,14 @@ class AlbController(pulumi.ComponentResource):
             lambda vpc_id: controller.controller_values(cluster, args.region, vpc_id, args.ingress, args.stack_tags, args.system_node_selector)
         )
         # The chart's crds/ install the IngressClassParams and TargetGroupBinding CRDs on first install.
-        release = Release(
+        release = helm_release(
             f"{name}-release",
-            name=versions.CHART,
+            release_name=versions.CHART,
             chart=versions.CHART,
             version=versions.CHART_VERSION,
-            repository_opts={"repo": versions.CHART_REPOSITORY},
+            repository=versions.CHART_REPOSITORY,
             namespace=iam.NAMESPACE,
-            atomic=True,
             cleanup_on_fail=True,
-            max_history=5,
             values=values,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[association, attachment, *args.depends_on]),
         )

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_kubernetes.helm.v3 import Release
 
+from components.helm import helm_release
 from components.karpenter import iam, versions
 from components.karpenter.interruption import EVENT_RULES, MESSAGE_RETENTION_SECONDS, TARGET_ID, queue_policy
 from components.karpenter.models import KarpenterConfig
@@ -153,27 +154,23 @@ class Karpenter(pulumi.ComponentResource):
         # CRDs come from the karpenter-crd chart rather than the main chart's crds/ folder: Helm
         # installs crds/ once and never upgrades them, so a chart bump would leave v1.14 CRDs
         # behind a newer controller (karpenter.sh/docs/upgrading/upgrade-guide/#crd-upgrades).
-        crds = Release(
+        crds = helm_release(
             f"{name}-crd",
-            name="karpenter-crd",
+            release_name="karpenter-crd",
             chart=f"{versions.CHART_REPOSITORY}/{versions.CRD_CHART}",
             version=versions.VERSION,
             namespace=cfg.namespace,
             create_namespace=cfg.namespace != "kube-system",
-            atomic=True,
-            max_history=5,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
-        self.release = Release(
+        self.release = helm_release(
             f"{name}-controller",
-            name="karpenter",
+            release_name="karpenter",
             chart=f"{versions.CHART_REPOSITORY}/{versions.CHART}",
             version=versions.VERSION,
             namespace=cfg.namespace,
             skip_crds=True,
-            atomic=True,
             cleanup_on_fail=True,
-            max_history=5,
             values=karpenter_values(cluster, self.queue_name, cfg, args.system_node_selector),
             opts=pulumi.ResourceOptions(
                 parent=self,

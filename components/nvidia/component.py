@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
 
 from components.gpu_pools.models import GpuPoolConfig
+from components.helm import helm_release
 from components.k8s import apply
 from components.nvidia import versions
 from components.nvidia.values import (
@@ -41,28 +41,25 @@ class NvidiaStack(pulumi.ComponentResource):
         namespace = apply(f"{name}-namespace", nvidia_namespace(), pulumi.ResourceOptions(parent=self))
         after = pulumi.ResourceOptions(parent=self, depends_on=[namespace, *args.depends_on])
         if plugin_pools:
-            Release(
+            helm_release(
                 f"{name}-device-plugin",
-                name=DEVICE_PLUGIN_RELEASE,
+                release_name=DEVICE_PLUGIN_RELEASE,
                 chart=versions.DEVICE_PLUGIN_CHART,
                 version=versions.DEVICE_PLUGIN_VERSION,
-                repository_opts=RepositoryOptsArgs(repo=versions.DEVICE_PLUGIN_REPOSITORY),
+                repository=versions.DEVICE_PLUGIN_REPOSITORY,
                 namespace=NAMESPACE,
-                atomic=True,
-                max_history=5,
                 values=device_plugin_values(plugin_pools),
                 opts=after,
             )
-        dcgm = Release(
+        # No GPU node may exist yet (pools scale from zero): a DaemonSet with no pods is ready,
+        # so an atomic install does not wait for GPU nodes.
+        dcgm = helm_release(
             f"{name}-dcgm-exporter",
-            name=DCGM_RELEASE,
+            release_name=DCGM_RELEASE,
             chart=versions.DCGM_EXPORTER_CHART,
             version=versions.DCGM_EXPORTER_VERSION,
-            repository_opts=RepositoryOptsArgs(repo=versions.DCGM_EXPORTER_REPOSITORY),
+            repository=versions.DCGM_EXPORTER_REPOSITORY,
             namespace=NAMESPACE,
-            # No GPU node may exist yet (pools scale from zero): a DaemonSet with no pods is ready.
-            atomic=True,
-            max_history=5,
             values=dcgm_values(all_pools),
             opts=after,
         )

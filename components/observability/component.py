@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
-from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
 
+from components.helm import helm_release
 from components.k8s import apply
 from components.observability import alerts, iam, versions
 from components.observability.models import ObservabilityConfig
@@ -57,16 +57,14 @@ class Observability(pulumi.ComponentResource):
         )
         keda_ns = apply(f"{name}-keda-ns", namespace(versions.KEDA_NAMESPACE, "restricted"), child)
 
-        prometheus = Release(
+        prometheus = helm_release(
             f"{name}-prometheus",
-            name="kube-prometheus-stack",
+            release_name="kube-prometheus-stack",
             chart=versions.PROMETHEUS_CHART,
             version=versions.PROMETHEUS_VERSION,
-            repository_opts=RepositoryOptsArgs(repo=versions.PROMETHEUS_REPO),
+            repository=versions.PROMETHEUS_REPO,
             namespace=versions.MONITORING_NAMESPACE,
-            atomic=True,
             cleanup_on_fail=True,
-            max_history=5,
             timeout=900,
             values=prometheus_stack_values(cfg, args.system_node_selector),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on]),
@@ -92,16 +90,14 @@ class Observability(pulumi.ComponentResource):
             tags=resource_tags(COMPONENT, f"{name}-keda-operator"),
             opts=after_nodes,
         )
-        keda = Release(
+        keda = helm_release(
             f"{name}-keda",
-            name="keda",
+            release_name="keda",
             chart=versions.KEDA_CHART,
             version=versions.KEDA_VERSION,
-            repository_opts=RepositoryOptsArgs(repo=versions.KEDA_REPO),
+            repository=versions.KEDA_REPO,
             namespace=versions.KEDA_NAMESPACE,
-            atomic=True,
             cleanup_on_fail=True,
-            max_history=5,
             values=keda_values(args.system_node_selector),
             # Credentials are injected when the operator pod starts: associate first. The
             # ServiceMonitors in its values need the Prometheus operator's CRDs.
