@@ -18,7 +18,6 @@ from components.cluster.iam import (
     cluster_kms_policy,
     cluster_trust,
     managed_policy_arn,
-    pod_identity_trust,
     secrets_key_policy,
 )
 from components.cluster.models import ClusterConfig
@@ -26,6 +25,7 @@ from components.cluster.nodes import SystemNodeGroup, SystemNodeGroupArgs
 from components.cluster.render import LOG_TYPES, addon_configuration, kubeconfig
 from components.cluster.versions import ADDON_VERSIONS
 from components.network.iam import log_key_policy
+from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
 COMPONENT = "cluster"
@@ -187,16 +187,12 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=early),
         )
         self.system_node_group = nodes.node_group
-        ebs_role = aws.iam.Role(
-            f"{name}-ebs-csi", assume_role_policy=json.dumps(pod_identity_trust()), permissions_boundary=args.boundary_arn,
-            tags=tags("ebs-csi"), opts=child,
+        ebs_role, ebs_identity = pod_identity_role(
+            f"{name}-ebs-csi", f"{name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system",
+            service_account="ebs-csi-controller-sa", boundary_arn=args.boundary_arn, tags=tags("ebs-csi"), opts=child,
         )
         for p in EBS_CSI_MANAGED_POLICIES:
             aws.iam.RolePolicyAttachment(f"{name}-ebs-csi-{p.rsplit('/', 1)[-1]}", role=ebs_role.name, policy_arn=managed(p), opts=child)
-        ebs_identity = aws.eks.PodIdentityAssociation(
-            f"{name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system", service_account="ebs-csi-controller-sa",
-            role_arn=ebs_role.arn, tags=tags("ebs-csi"), opts=child,
-        )
         deps = {"aws-ebs-csi-driver": [self.system_node_group, ebs_identity], "coredns": [self.system_node_group]}
         for addon in ADDONS_AFTER_NODES:
             self._addon(name, addon, versions[addon], tags, deps[addon])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.trust import pod_identity_trust, service_trust  # noqa: F401  (pod_identity_trust re-exported)
+from components.trust import service_trust
 
 CLUSTER_MANAGED_POLICIES = ("AmazonEKSClusterPolicy",)
 NODE_MANAGED_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly")

@@ -14,6 +14,7 @@ from components.endpoint import controller, iam, versions
 from components.endpoint.models import IngressConfig
 from components.helm import helm_release
 from components.k8s import apply
+from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
 COMPONENT = "endpoint"
@@ -54,26 +55,20 @@ class AlbController(pulumi.ComponentResource):
             tags=resource_tags(COMPONENT, role_name),
             opts=child,
         )
-        role = aws.iam.Role(
+        role, association = pod_identity_role(
             f"{name}-role",
-            name=role_name,
-            description=f"AWS Load Balancer Controller of {cluster} (EKS Pod Identity)",
-            assume_role_policy=json.dumps(iam.pod_identity_trust()),
-            permissions_boundary=args.boundary_arn,
-            max_session_duration=3600,
-            tags=resource_tags(COMPONENT, role_name),
-            opts=child,
-        )
-        attachment = aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=policy.arn, opts=child)
-        association = aws.eks.PodIdentityAssociation(
             f"{name}-pod-identity",
             cluster_name=cluster,
             namespace=iam.NAMESPACE,
             service_account=iam.SERVICE_ACCOUNT,
-            role_arn=role.arn,
+            boundary_arn=args.boundary_arn,
             tags=resource_tags(COMPONENT, role_name),
             opts=child,
+            name=role_name,
+            description=f"AWS Load Balancer Controller of {cluster} (EKS Pod Identity)",
+            max_session_duration=3600,
         )
+        attachment = aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=policy.arn, opts=child)
         values = pulumi.Output.from_input(args.vpc_id).apply(
             lambda vpc_id: controller.controller_values(cluster, args.region, vpc_id, args.ingress, args.stack_tags, args.system_node_selector)
         )

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.trust import pod_identity_trust  # noqa: F401  (re-exported for the component)
-
 CLUSTER_TAG = "elbv2.k8s.aws/cluster"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 NAMESPACE = "kube-system"

@@ -15,6 +15,7 @@ from components.karpenter import iam, versions
 from components.karpenter.interruption import EVENT_RULES, MESSAGE_RETENTION_SECONDS, TARGET_ID, queue_policy
 from components.karpenter.models import KarpenterConfig
 from components.karpenter.values import karpenter_values
+from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
 COMPONENT = "karpenter"
@@ -116,14 +117,17 @@ class Karpenter(pulumi.ComponentResource):
             )
 
         # ---- controller role, bound to the service account through Pod Identity ---------------
-        controller_role = aws.iam.Role(
+        controller_role, pod_identity = pod_identity_role(
             f"{name}-controller",
-            name=f"{cluster}-karpenter-controller",
-            description=f"Karpenter controller of {cluster} (EKS Pod Identity)",
-            assume_role_policy=json.dumps(iam.controller_trust_policy()),
-            permissions_boundary=args.boundary_policy_arn,
+            f"{name}-controller",
+            cluster_name=cluster,
+            namespace=cfg.namespace,
+            service_account=iam.SERVICE_ACCOUNT,
+            boundary_arn=args.boundary_policy_arn,
             tags=resource_tags(COMPONENT, f"{cluster}-karpenter-controller"),
             opts=child,
+            name=f"{cluster}-karpenter-controller",
+            description=f"Karpenter controller of {cluster} (EKS Pod Identity)",
         )
         documents = pulumi.Output.all(args.cluster_arn, node_role.arn, queue.arn).apply(
             lambda a: iam.controller_policies(cluster, a[0], a[1], a[2])
@@ -140,15 +144,6 @@ class Karpenter(pulumi.ComponentResource):
             attachments.append(
                 aws.iam.RolePolicyAttachment(f"{name}-controller-{short}", role=controller_role.name, policy_arn=policy.arn, opts=child)
             )
-        pod_identity = aws.eks.PodIdentityAssociation(
-            f"{name}-controller",
-            cluster_name=cluster,
-            namespace=cfg.namespace,
-            service_account=iam.SERVICE_ACCOUNT,
-            role_arn=controller_role.arn,
-            tags=resource_tags(COMPONENT, f"{cluster}-karpenter-controller"),
-            opts=child,
-        )
 
         # ---- Helm: CRDs in their own release, then the controller ----------------------------
         # CRDs come from the karpenter-crd chart rather than the main chart's crds/ folder: Helm

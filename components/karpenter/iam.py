@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.trust import pod_identity_trust
-
 Document = dict[str, Any]
 
 NODE_MANAGED_POLICIES = (
@@ -37,10 +35,6 @@ def node_trust_policy() -> Document:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
     }
-
-
-def controller_trust_policy() -> Document:
-    return pod_identity_trust()
 
 
 def _arn_parts(cluster_arn: str) -> tuple[str, str, str]:

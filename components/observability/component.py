@@ -18,6 +18,7 @@ from components.k8s import apply
 from components.observability import alerts, iam, versions
 from components.observability.models import ObservabilityConfig
 from components.observability.values import keda_values, prometheus_stack_values
+from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
 COMPONENT = "observability"
@@ -70,25 +71,20 @@ class Observability(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on]),
         )
 
-        role = aws.iam.Role(
+        role, association = pod_identity_role(
             f"{name}-keda-operator",
-            description="KEDA operator: read CloudWatch metrics for scale-from-zero triggers",
-            assume_role_policy=pulumi.Output.json_dumps(iam.pod_identity_trust()),
-            permissions_boundary=args.boundary_arn,
-            tags=resource_tags(COMPONENT, f"{name}-keda-operator"),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-keda-cloudwatch", role=role.id, policy=pulumi.Output.json_dumps(iam.keda_cloudwatch_policy()), opts=child
-        )
-        association = aws.eks.PodIdentityAssociation(
             f"{name}-keda-operator",
             cluster_name=args.cluster_name,
             namespace=versions.KEDA_NAMESPACE,
             service_account=versions.KEDA_OPERATOR_SA,
-            role_arn=role.arn,
+            boundary_arn=args.boundary_arn,
             tags=resource_tags(COMPONENT, f"{name}-keda-operator"),
-            opts=after_nodes,
+            opts=child,
+            association_opts=after_nodes,
+            description="KEDA operator: read CloudWatch metrics for scale-from-zero triggers",
+        )
+        aws.iam.RolePolicy(
+            f"{name}-keda-cloudwatch", role=role.id, policy=pulumi.Output.json_dumps(iam.keda_cloudwatch_policy()), opts=child
         )
         keda = helm_release(
             f"{name}-keda",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.trust import pod_identity_trust  # noqa: F401  (re-exported for the component)
-
 
 def keda_cloudwatch_policy() -> dict[str, Any]:
     """Read CloudWatch metrics for the scale-from-zero triggers (ALB RequestCount). CloudWatch

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
 from components.model_store.component import ModelBucket
+from components.pod_identity import pod_identity_role
 from components.serving import alerts, dashboard, iam, manifests, placement, scaling
 from components.serving.models import SlotConfig
 from components.serving.vllm import PORT, model_s3_uri
@@ -92,14 +93,17 @@ class ServingSlot(pulumi.ComponentResource):
         ready: list[pulumi.Resource] = [sa]
         if cfg.weights == "s3":
             tags = resource_tags(COMPONENT, f"{name}-vllm", team=args.team, model=model)
-            role = aws.iam.Role(
+            role, association = pod_identity_role(
                 f"{name}-role",
-                description=f"vLLM {args.environment}/{args.endpoint}/{args.slot}: read {model} weights",
-                assume_role_policy=pulumi.Output.json_dumps(iam.pod_identity_trust()),
-                permissions_boundary=args.boundary_arn,
-                max_session_duration=3600,
+                f"{name}-pod-identity",
+                cluster_name=args.cluster_name,
+                namespace=args.namespace,
+                service_account=spec.service_account,
+                boundary_arn=args.boundary_arn,
                 tags=tags,
                 opts=child,
+                description=f"vLLM {args.environment}/{args.endpoint}/{args.slot}: read {model} weights",
+                max_session_duration=3600,
             )
             bucket = args.model_bucket
             aws.iam.RolePolicy(
@@ -108,15 +112,6 @@ class ServingSlot(pulumi.ComponentResource):
                 policy=pulumi.Output.json_dumps(
                     pulumi.Output.all(bucket.arn, bucket.kms_key_arn).apply(lambda v: iam.model_read_policy(v[0], v[1], model, region))
                 ),
-                opts=child,
-            )
-            association = aws.eks.PodIdentityAssociation(
-                f"{name}-pod-identity",
-                cluster_name=args.cluster_name,
-                namespace=args.namespace,
-                service_account=spec.service_account,
-                role_arn=role.arn,
-                tags=tags,
                 opts=child,
             )
             ready.append(association)

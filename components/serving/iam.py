@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.trust import pod_identity_trust  # noqa: F401  (re-exported for the component)
-
 
 def model_read_policy(bucket_arn: str, kms_key_arn: str, model: str, region: str) -> dict[str, Any]:
     """s3:GetObject on <bucket>/<model>/*, ListBucket limited to that prefix, and KMS decrypt

@@ -13,10 +13,10 @@ from components.cluster.iam import (
     cluster_trust,
     managed_policy_arn,
     node_trust,
-    pod_identity_trust,
     secrets_key_policy,
 )
 from components.network.iam import flow_log_policy, flow_log_trust, log_key_policy
+from components.trust import pod_identity_trust
 
 ARN = "arn:aws:iam::111122223333:policy/llm-platform-t-boundary"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from components.endpoint.iam import controller_policy, pod_identity_trust
+from components.endpoint.iam import controller_policy
+from components.trust import pod_identity_trust
 from tests.support.paths import REFERENCE
 
 
