@@ -16,7 +16,10 @@ def addon_configuration(addon: str) -> dict[str, Any] | None:
     if addon == "vpc-cni":
         # Prefix delegation: /28 prefixes per ENI slot, so GPU nodes are not capped by ENI IP count
         # (https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html).
-        return {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}}
+        # enableNetworkPolicy: the add-on's network policy agent enforces Kubernetes NetworkPolicies
+        # (the serving namespaces admit only the vLLM port from inside the VPC)
+        # (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html).
+        return {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}, "enableNetworkPolicy": "true"}
     if addon == "coredns":
         return {"tolerations": [_CRITICAL_TOLERATION]}
     if addon == "aws-ebs-csi-driver":

@@ -60,6 +60,7 @@ class Endpoint(pulumi.ComponentResource):
         cfg = args.config
         child = pulumi.ResourceOptions(parent=self)
         ns = apply(f"{name}-namespace", manifests.namespace_manifest(name, cfg.team, args.environment, args.kubernetes_version), child)
+        apply(f"{name}-network-policy", manifests.serving_network_policy(name, args.vpc_cidr), pulumi.ResourceOptions(parent=self, depends_on=[ns]))
         self.namespace = namespace(name)
         # The slots take the namespace as an output of the Namespace, so their objects wait for it.
         ns_name = ns.metadata.apply(lambda meta: meta["name"])

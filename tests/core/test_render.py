@@ -12,7 +12,9 @@ CORE_ADDONS = {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aw
 
 
 def test_vpc_cni_uses_prefix_delegation_with_one_warm_prefix():
-    assert addon_configuration("vpc-cni") == {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}}
+    assert addon_configuration("vpc-cni") == {
+        "env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}, "enableNetworkPolicy": "true",
+    }
 
 
 def test_coredns_and_ebs_controller_tolerate_the_system_taint():
