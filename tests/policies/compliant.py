@@ -175,6 +175,10 @@ def resources() -> list[dict[str, Any]]:
             "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "chat-blue", "namespace": "llm-chat"},
             "spec": {"scaleTargetRef": {"name": "chat-blue"}, "minReplicaCount": 2, "maxReplicaCount": 6}}, False),
         (SLOT, "kubernetes:core/v1:Service", "chat-green", _service("green"), False),
+        (ENDPOINT, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-network-policy", {
+            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "vllm-ingress", "namespace": "llm-chat"},
+            "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}}, "policyTypes": ["Ingress"],
+                     "ingress": [{"from": [{"ipBlock": {"cidr": "10.60.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 8000}]}]}}, False),
         (ENDPOINT, "kubernetes:networking.k8s.io/v1:Ingress", "chat", _ingress(100, 0), False),
     ]
     return [{"chain": c, "type": t, "name": n, "props": copy.deepcopy(p), "taggable": tg} for c, t, n, p, tg in rows]

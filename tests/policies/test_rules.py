@@ -177,6 +177,9 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
       "requests are cut off"]),
     ("vllm-pdb", _set("PodDisruptionBudget", None, "spec.selector.matchLabels.slot", "green"),
      [f"{DEP}: no PodDisruptionBudget selects its pods; add one (maxUnavailable 1) matching its pod labels"]),
+    ("vllm-network-policy", _set("NetworkPolicy", None, ("spec", "podSelector", "matchLabels", "app.kubernetes.io/name"), "other"),
+     [f"{DEP}: no ingress NetworkPolicy selects its pods; add one admitting only the serving port from the VPC "
+      "(components/endpoint serving_network_policy)"]),
     ("vllm-security-context", _set("Deployment", None, f"{C}.securityContext.allowPrivilegeEscalation", True),
      [f"{DEP}: container vllm is not restricted; set allowPrivilegeEscalation false"]),
     ("endpoint-weights", _weights(90, 0),

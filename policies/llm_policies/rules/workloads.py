@@ -13,6 +13,7 @@ from .tags import is_vllm_deployment
 
 GPU = "nvidia.com/gpu"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 _ECR = re.compile(r"^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
 _SHUTDOWN = re.compile(r"--shutdown-timeout(?:=|\s+)(\d+)")
 _SLEEP = re.compile(r"\bsleep\s+(\d+)")
@@ -150,6 +151,22 @@ def vllm_pdb(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[Reso
         labels = get(d.props, "spec", "template", "metadata", "labels", default={})
         if not any(p.namespace == d.namespace and _selects(get(p.props, "spec", "selector"), labels) for p in pdbs):
             yield d, f"{d.display}: no PodDisruptionBudget selects its pods; add one (maxUnavailable 1) matching its pod labels"
+
+
+@stack_rule(
+    "vllm-network-policy", "workloads",
+    "An ingress NetworkPolicy selects every vLLM Deployment's pods (only the serving port, only from allowed peers).",
+)
+def vllm_network_policy(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[ResourceView, str]]:
+    policies = [
+        r for r in resources
+        if r.type == NETWORK_POLICY and "Ingress" in as_list(get(r.props, "spec", "policyTypes"))
+    ]
+    for d in (r for r in resources if is_vllm_deployment(r)):
+        labels = get(d.props, "spec", "template", "metadata", "labels", default={})
+        if not any(p.namespace == d.namespace and _selects(get(p.props, "spec", "podSelector"), labels) for p in policies):
+            yield d, (f"{d.display}: no ingress NetworkPolicy selects its pods; add one admitting only the serving port "
+                      "from the VPC (components/endpoint serving_network_policy)")
 
 
 @resource_rule(
