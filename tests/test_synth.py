@@ -66,3 +66,13 @@ def test_cli_synth_prints_summary(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("synth dev: ")
     assert (tmp_path / "inventory.json").is_file()
+
+
+def test_manifests_lead_with_api_version_kind_metadata_and_sort_the_rest(tmp_path):
+    import yaml
+
+    write(synthesized("prod"), tmp_path)
+    for path in sorted((tmp_path / "manifests").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        assert list(doc)[:3] == ["apiVersion", "kind", "metadata"], path.name
+        assert list(doc["metadata"]) == sorted(doc["metadata"]), path.name

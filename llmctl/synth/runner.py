@@ -125,8 +125,28 @@ def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 _Dumper.add_representer(str, _str_presenter)
 
 
+# Top-level fields in the order `kubectl get -o yaml` shows them; everything below is sorted, so
+# the files never depend on the order the engine's protobuf maps happened to arrive in.
+_TOP_LEVEL_ORDER = ("apiVersion", "kind", "metadata", "spec", "data", "stringData")
+
+
+def _canonical(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        head = [k for k in _TOP_LEVEL_ORDER if k in doc]
+        return {k: _sorted(doc[k]) for k in [*head, *sorted(k for k in doc if k not in head)]}
+    return _sorted(doc)
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
 def dump_yaml(doc: Any) -> str:
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120)
+    return yaml.dump(_canonical(doc), Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120)
 
 
 def _file_name(*parts: str) -> str:
