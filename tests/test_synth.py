@@ -76,3 +76,11 @@ def test_manifests_lead_with_api_version_kind_metadata_and_sort_the_rest(tmp_pat
         doc = yaml.safe_load(path.read_text())
         assert list(doc)[:3] == ["apiVersion", "kind", "metadata"], path.name
         assert list(doc["metadata"]) == sorted(doc["metadata"]), path.name
+
+
+def test_program_runs_in_infra_like_pulumi_up_so_the_image_context_resolves():
+    # `main: infra/` makes Pulumi run the program with infra/ as its working directory.
+    [image] = [r for r in synthesized("dev").resources if r.type.startswith("docker-build:") and "context" in r.inputs]
+    context = (REPO_ROOT / "infra" / image.inputs["context"]["location"]).resolve()
+    assert context == (REPO_ROOT / "serving-image").resolve()
+    assert (context / "Dockerfile").is_file()

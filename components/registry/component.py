@@ -3,13 +3,14 @@ own, the image built from serving-image/ and pushed by digest (pulumi-docker-bui
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_docker_build as docker_build
 
-from components.registry.images import SERVING_IMAGE_CONTEXT, SERVING_IMAGE_DIR, cache_tag, context_hash, image_tag
+from components.registry.images import SERVING_IMAGE_DIR, cache_tag, context_hash, image_tag
 from components.registry.models import RegistryConfig
 from components.registry.policies import lifecycle_policy
 from components.serving.models import SlotConfig
@@ -83,9 +84,11 @@ class Registry(pulumi.ComponentResource):
         cache = repo.repository_url.apply(lambda url: f"{url}:{cache_tag(cfg.vllm_version, digest)}")
         return docker_build.Image(
             f"{name}-image",
-            # Relative to the project root, where `pulumi up` runs the program.
-            context={"location": SERVING_IMAGE_CONTEXT},
-            dockerfile={"location": f"{SERVING_IMAGE_CONTEXT}/Dockerfile"},
+            # Relative to the working directory: `main: infra/` makes Pulumi run the program in
+            # infra/ (llmctl synth does the same), so this is ../serving-image there. Relative, so
+            # the recorded inputs do not depend on where the repository is checked out.
+            context={"location": os.path.relpath(SERVING_IMAGE_DIR)},
+            dockerfile={"location": os.path.relpath(SERVING_IMAGE_DIR / "Dockerfile")},
             # A preview must not spend ten minutes pulling a CUDA base image.
             build_on_preview=False,
             platforms=[docker_build.Platform.LINUX_AMD64],

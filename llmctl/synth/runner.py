@@ -6,6 +6,7 @@ the providers are replaced. Same stack file in -> byte-identical files out.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import runpy
 import shutil
@@ -50,8 +51,10 @@ def project_root(start: Path | None = None) -> Path:
 
 
 def run_program(stack: str, config: dict[str, Any], program: Path = PROGRAM) -> Inventory:
-    """Run the infra program for `stack` with `config` (`ns:key` -> value) and record it."""
-    return record(lambda: runpy.run_path(str(program), run_name="__main__"), stack, config)
+    """Run the infra program for `stack` with `config` (`ns:key` -> value) and record it, in the
+    program's folder as the working directory, as `pulumi up` does for `main: infra/`."""
+    with contextlib.chdir(program.parent):
+        return record(lambda: runpy.run_path(str(program), run_name="__main__"), stack, config)
 
 
 def record(body: Callable[[], Any], stack: str = "test", config: dict[str, Any] | None = None) -> Inventory:

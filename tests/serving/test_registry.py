@@ -59,7 +59,7 @@ def test_image_is_built_for_amd64_pushed_and_referenced_by_digest():
     inputs = image.inputs
     assert inputs["platforms"] == ["linux/amd64"] and inputs["push"] is True
     assert inputs["buildArgs"] == {"VLLM_VERSION": "0.33.0"}
-    assert inputs["context"] == {"location": "serving-image"}
+    assert inputs["context"] == {"location": "serving-image"}  # relative to the working directory (the repo root here)
     (tag,) = inputs["tags"]
     assert tag.endswith(":" + image_tag("0.33.0", context_hash())) and re.search(r":v0\.33\.0-[0-9a-f]{12}$", tag)
     assert inputs["registries"] == "[secret]", "the ECR token must stay a secret"
