@@ -1,4 +1,5 @@
-"""IAM trust policies (who may assume a role), shared by every component that creates roles."""
+"""Who may assume a role (trust policies) and who administers a KMS key: statements shared by every
+component that creates roles or keys."""
 
 from __future__ import annotations
 
@@ -20,3 +21,15 @@ def pod_identity_trust() -> dict[str, Any]:
     trust = service_trust("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
     trust["Statement"][0] = {"Sid": "EksPodIdentity", **trust["Statement"][0]}
     return trust
+
+
+def account_administers_key(account_id: str, partition: str) -> dict[str, Any]:
+    """Key-policy statement leaving the key's administration to the account's IAM policies (the
+    default key policy's root statement), so no key becomes unmanageable."""
+    return {
+        "Sid": "AccountAdministers",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.trust import service_trust
+from components.trust import account_administers_key, service_trust
 
 CLUSTER_MANAGED_POLICIES = ("AmazonEKSClusterPolicy",)
 NODE_MANAGED_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly")
@@ -48,12 +48,6 @@ def secrets_key_policy(account_id: str, partition: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
+            account_administers_key(account_id, partition)
         ],
     }

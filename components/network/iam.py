@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.trust import account_administers_key
+
 
 def flow_log_trust(account_id: str, partition: str, region: str) -> dict[str, Any]:
     """Only the VPC Flow Logs service, and only on behalf of this account's flow logs
@@ -46,13 +48,7 @@ def log_key_policy(account_id: str, partition: str, region: str, log_group_name_
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
+            account_administers_key(account_id, partition),
             {
                 "Sid": "CloudWatchLogsUse",
                 "Effect": "Allow",

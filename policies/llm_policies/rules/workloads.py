@@ -24,8 +24,13 @@ def pod_spec(r: ResourceView) -> Mapping[str, Any]:
     return spec if is_map(spec) else {}
 
 
-def containers(r: ResourceView) -> list[Mapping[str, Any]]:
-    return [c for c in as_list(get(pod_spec(r), "containers")) if is_map(c)]
+def containers(r: ResourceView, field: str = "containers") -> list[Mapping[str, Any]]:
+    return [c for c in as_list(get(pod_spec(r), field)) if is_map(c)]
+
+
+def all_containers(r: ResourceView) -> list[Mapping[str, Any]]:
+    """Containers and init containers: limits, images and security apply to both."""
+    return [*containers(r), *containers(r, "initContainers")]
 
 
 def serving_container(r: ResourceView) -> Mapping[str, Any] | None:
@@ -57,7 +62,7 @@ def vllm_gpu_requests_equal_limits(r: ResourceView, ctx: Context) -> Iterator[st
 @resource_rule("vllm-memory-limits", "workloads", "Every container of a vLLM pod has a memory limit.")
 def vllm_memory_limits(r: ResourceView, ctx: Context) -> Iterator[str]:
     if is_vllm_deployment(r):
-        for c in [*containers(r), *[c for c in as_list(get(pod_spec(r), "initContainers")) if is_map(c)]]:
+        for c in all_containers(r):
             if not get(c, "resources", "limits", "memory"):
                 yield f"{r.display}: container {_cname(c)} has no memory limit; set resources.limits.memory"
 
@@ -79,7 +84,7 @@ def vllm_probes(r: ResourceView, ctx: Context) -> Iterator[str]:
 def vllm_image_pinned(r: ResourceView, ctx: Context) -> Iterator[str]:
     if not is_vllm_deployment(r):
         return
-    for c in [*containers(r), *[c for c in as_list(get(pod_spec(r), "initContainers")) if is_map(c)]]:
+    for c in all_containers(r):
         image = str(get(c, "image", default=""))
         if "@sha256:" in image:
             continue
@@ -177,7 +182,7 @@ def vllm_security_context(r: ResourceView, ctx: Context) -> Iterator[str]:
     if not is_vllm_deployment(r):
         return
     pod = get(pod_spec(r), "securityContext", default={})
-    for c in [*containers(r), *[c for c in as_list(get(pod_spec(r), "initContainers")) if is_map(c)]]:
+    for c in all_containers(r):
         sc = get(c, "securityContext", default={})
         problems = []
         if get(sc, "runAsNonRoot", default=get(pod, "runAsNonRoot")) is not True:
