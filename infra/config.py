@@ -27,6 +27,7 @@ from components.network.models import NetworkConfig
 from components.observability.models import ObservabilityConfig
 from components.registry.models import RegistryConfig
 from components.serving.placement import eligible_instance_types
+from components.teams.models import TeamConfig, TeamName
 
 PROJECT = "llm-platform"
 REGION_KEY = "aws:region"
@@ -49,6 +50,9 @@ class StackConfig(ConfigModel):
     endpoints: dict[str, EndpointConfig] = Field(min_length=1, description="Named blue-green endpoints, one model each.")
     release: ReleaseConfig = Field(default_factory=ReleaseConfig, description="Release gates and canary steps for `llmctl release`.")
     cost: CostConfig = Field(default_factory=CostConfig, description="Cost-allocation tag activation, budget and estimate assumptions.")
+    teams: dict[TeamName, TeamConfig] = Field(
+        default_factory=dict, description="The teams that own endpoints (keyed by name); when given, every endpoint's team must be listed here."
+    )
 
     @property
     def environment(self) -> str:
@@ -117,6 +121,8 @@ class StackConfig(ConfigModel):
                     f"the endpoints on {gpu_pool.name} need {floor} GPU(s) while a release runs both slots (gpus x replicas.min of every slot with a model); raise gpuLimit to >= {floor}",
                 )
         for name, endpoint in self.endpoints.items():
+            if self.teams and endpoint.team not in self.teams:
+                raise _KeyError(("endpoints", name, "team"), endpoint.team, f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams))}")
             pool = self.gpu.pool(endpoint.pool)
             if pool is None:
                 raise _KeyError(("endpoints", name, "pool"), endpoint.pool, f"no such GPU pool; pools: {', '.join(p.name for p in self.gpu.pools)}")

@@ -1,0 +1,27 @@
+"""The teams of a stack (`llm-platform:teams`): the tenants that own endpoints, hold API keys,
+spend GPU budget and receive alerts. Keyed by team name; each endpoint's `team` must be one of them.
+
+One section, several owners: per-team GPU limits and budgets (cost attribution), alert receivers
+(alerting) and gateway access all hang off the same TeamConfig so a team is declared once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from components.config_base import ConfigModel
+
+# A team name becomes a tag value, a Kubernetes label value and part of Secret and NodePool names.
+TEAM_NAME = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
+TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME)]
+
+
+class TeamConfig(ConfigModel):
+    """One team. Every field is optional: `teams: {applied-ai: {}}` declares a team with defaults."""
+
+    owner: str | None = Field(
+        default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Contact e-mail of the team; becomes the `owner` tag on the team's serving resources.",
+    )
