@@ -95,11 +95,14 @@ class StackConfig(ConfigModel):
         for i, reserved in enumerate(self.network.reserved_cidrs):
             if self.cluster.service_cidr.overlaps(reserved):
                 raise _KeyError(("cluster", "serviceCidr"), str(self.cluster.service_cidr), f"overlaps network.reservedCidrs[{i}] {reserved}; choose disjoint ranges")
-        for i, cidr in enumerate(self.cluster.public_access_cidrs):
-            if cidr.prefixlen == 0 and self.is_prod:
-                raise _KeyError(("cluster", "publicAccessCidrs", i), str(cidr), "a prod API endpoint must never be open to 0.0.0.0/0; list your office/VPN CIDRs or leave it private")
+        public = [(("cluster", "publicAccessCidrs", i), c) for i, c in enumerate(self.cluster.public_access_cidrs)]
+        if self.cluster.bootstrap:
+            public += [(("cluster", "bootstrap", "deployerCidrs", i), c) for i, c in enumerate(self.cluster.bootstrap.deployer_cidrs)]
+        for path, cidr in public:
+            if self.is_prod and path[1] == "publicAccessCidrs":
+                raise _KeyError(path, str(cidr), "a prod API endpoint ends private; reach it from cluster.operatorCidrs (VPN, peering), and use cluster.bootstrap.deployerCidrs only for the first deploy")
             if any(cidr.subnet_of(IPv4Network(r)) for r in NON_PUBLIC_RANGES):
-                raise _KeyError(("cluster", "publicAccessCidrs", i), str(cidr), "a private range never reaches the public endpoint; list public office/VPN egress CIDRs (the VPC reaches the private endpoint already)")
+                raise _KeyError(path, str(cidr), "a private range never reaches the public endpoint; list public office/VPN egress CIDRs (private networks go to cluster.operatorCidrs)")
         for i, itype in enumerate(self.cluster.system_nodes.instance_types):
             if itype not in INSTANCE_TYPES or INSTANCE_TYPES[itype].gpus:
                 known = sorted(t for t, v in INSTANCE_TYPES.items() if not v.gpus)

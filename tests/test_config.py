@@ -97,11 +97,12 @@ def test_several_errors_still_give_one_line_with_a_count():
     assert error_for(raw).endswith("(and 1 more error)")
 
 
-def test_public_api_open_to_the_world_is_refused_in_prod_only():
+def test_a_standing_public_api_is_refused_in_prod_only():
     prod = read_stack_file(REPO_ROOT / "stacks" / "Pulumi.prod.yaml")
     prod = copy.deepcopy(prod)
-    prod["llm-platform:cluster"]["publicAccessCidrs"] = ["203.0.113.0/24", "0.0.0.0/0"]
-    assert "llm-platform:cluster.publicAccessCidrs[1]: '0.0.0.0/0': a prod API endpoint must never be open to 0.0.0.0/0" in error_for(prod)
+    prod["llm-platform:cluster"]["publicAccessCidrs"] = ["203.0.113.0/24"]
+    assert ("llm-platform:cluster.publicAccessCidrs[0]: '203.0.113.0/24': a prod API endpoint ends private; reach it from "
+            "cluster.operatorCidrs (VPN, peering), and use cluster.bootstrap.deployerCidrs only for the first deploy") in error_for(prod)
     dev = mutate("llm-platform:cluster.publicAccessCidrs", ["0.0.0.0/0"])
     assert load_config(dev, SOURCE).cluster.public_access_cidrs[0].prefixlen == 0
 

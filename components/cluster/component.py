@@ -29,6 +29,8 @@ from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
 COMPONENT = "cluster"
+# Tag on the EKS cluster while `cluster.bootstrap` opens its public endpoint (read by the eks-bootstrap-open rule).
+BOOTSTRAP_TAG = "llm-platform-bootstrap"
 # Add-ons nodes need before they can become Ready (CNI, kube-proxy) or before pods get AWS
 # credentials (Pod Identity agent); the others need running nodes to become ACTIVE.
 ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
@@ -60,78 +62,109 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:cluster:Cluster", name, None, opts)
-        cfg, cluster_name = args.config, args.cluster_name
-        child = pulumi.ResourceOptions(parent=self)
+        self._name, self._args, cfg = name, args, args.config
         invoke = pulumi.InvokeOutputOptions(parent=self)
-        account_id = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
+        self._account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        self._partition = aws.get_partition_output(opts=invoke).partition
         self.kubernetes_version = cfg.kubernetes_version
 
-        def tags(res: str, **extra: str) -> dict[str, str]:
-            return resource_tags(COMPONENT, f"{cluster_name}-{res}", **extra)
+        role, attachments = self._control_plane_role()
+        key, kms_use = self._secrets_key(role)
+        log_group = self._logs()
+        node_sg = aws.ec2.SecurityGroup(
+            f"{name}-nodes", vpc_id=args.vpc_id, description=f"EKS nodes of {args.cluster_name}",
+            # No kubernetes.io/cluster/<name> tag: the EKS cluster security group carries it, and the AWS
+            # LB controller wants exactly one such group per node ENI.
+            tags=self._tags("nodes", **{"karpenter.sh/discovery": args.cluster_name}),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.cluster = self._eks(role, key, depends_on=[log_group, kms_use, *attachments])
+        cluster_sg = self.cluster.vpc_config.cluster_security_group_id
+        self._node_sg_rules(name, node_sg, cluster_sg, args.vpc_cidr, self._tags)
+        # Karpenter selects security groups by the discovery tag: tagging the EKS-created cluster
+        # security group too gives its nodes the same pair of groups as the system nodes.
+        aws.ec2.Tag(
+            f"{name}-cluster-sg-discovery", resource_id=cluster_sg, key="karpenter.sh/discovery", value=args.cluster_name,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        admin_access = self._access_entries()
+        self.system_node_group = self._addons_and_system_nodes(cluster_sg, node_sg)
 
-        def managed(policy: str) -> pulumi.Output[str]:
-            return partition.apply(lambda p: managed_policy_arn(p, policy))
+        self.name = self.cluster.name
+        self.endpoint = self.cluster.endpoint
+        self.arn = self.cluster.arn
+        self.oidc_issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer if ids else "")
+        self.node_security_group_id = node_sg.id
+        self.k8s_provider = self._kubernetes_provider(admin_access)
+        self.register_outputs({
+            "name": self.name, "endpoint": self.endpoint, "arn": self.arn, "oidcIssuer": self.oidc_issuer,
+            "nodeSecurityGroupId": self.node_security_group_id, "kubernetesVersion": self.kubernetes_version,
+        })
 
-        # ---- control-plane role ------------------------------------------------------------
+    def _tags(self, res: str, **extra: str) -> dict[str, str]:
+        return resource_tags(COMPONENT, f"{self._args.cluster_name}-{res}", **extra)
+
+    def _managed(self, policy: str) -> pulumi.Output[str]:
+        return self._partition.apply(lambda p: managed_policy_arn(p, policy))
+
+    def _control_plane_role(self) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+        name, child = self._name, pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
-            f"{name}-cluster", assume_role_policy=json.dumps(cluster_trust()), permissions_boundary=args.boundary_arn,
-            tags=tags("cluster-role"), opts=child,
+            f"{name}-cluster", assume_role_policy=json.dumps(cluster_trust()), permissions_boundary=self._args.boundary_arn,
+            tags=self._tags("cluster-role"), opts=child,
         )
         attachments = [
-            aws.iam.RolePolicyAttachment(f"{name}-cluster-{p}", role=role.name, policy_arn=managed(p), opts=child)
+            aws.iam.RolePolicyAttachment(f"{name}-cluster-{p}", role=role.name, policy_arn=self._managed(p), opts=child)
             for p in CLUSTER_MANAGED_POLICIES
         ]
+        return role, attachments
 
-        # ---- secrets encryption key --------------------------------------------------------
+    def _secrets_key(self, role: aws.iam.Role) -> tuple[aws.kms.Key, aws.iam.RolePolicy]:
+        name, cluster_name, child = self._name, self._args.cluster_name, pulumi.ResourceOptions(parent=self)
         key = aws.kms.Key(
             f"{name}-secrets", description=f"EKS secrets envelope encryption for {cluster_name}", enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=pulumi.Output.all(account_id, partition).apply(lambda ap: json.dumps(secrets_key_policy(ap[0], ap[1]))),
-            tags=tags("secrets-key"), opts=child,
+            policy=pulumi.Output.all(self._account_id, self._partition).apply(lambda ap: json.dumps(secrets_key_policy(ap[0], ap[1]))),
+            tags=self._tags("secrets-key"), opts=child,
         )
         aws.kms.Alias(f"{name}-secrets", name=f"alias/{cluster_name}/eks-secrets", target_key_id=key.key_id, opts=child)
         kms_use = aws.iam.RolePolicy(
             f"{name}-cluster-kms", role=role.id, policy=key.arn.apply(lambda arn: json.dumps(cluster_kms_policy(arn))), opts=child,
         )
+        return key, kms_use
 
-        # ---- control-plane logs (created first so the retention applies from the first line) --
-        group_name = f"/aws/eks/{cluster_name}/cluster"
+    def _logs(self) -> aws.cloudwatch.LogGroup:
+        """Control-plane logs, created before the cluster so the retention applies from the first line."""
+        name, args, child = self._name, self._args, pulumi.ResourceOptions(parent=self)
         logs_key = aws.kms.Key(
-            f"{name}-logs", description=f"EKS control-plane logs of {cluster_name}", enable_key_rotation=True,
+            f"{name}-logs", description=f"EKS control-plane logs of {args.cluster_name}", enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=pulumi.Output.all(account_id, partition).apply(
-                lambda ap: json.dumps(log_key_policy(ap[0], ap[1], args.region, f"/aws/eks/{cluster_name}/"))
+            policy=pulumi.Output.all(self._account_id, self._partition).apply(
+                lambda ap: json.dumps(log_key_policy(ap[0], ap[1], args.region, f"/aws/eks/{args.cluster_name}/"))
             ),
-            tags=tags("logs-key"), opts=child,
+            tags=self._tags("logs-key"), opts=child,
         )
-        aws.kms.Alias(f"{name}-logs", name=f"alias/{cluster_name}/eks-logs", target_key_id=logs_key.key_id, opts=child)
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=group_name, retention_in_days=cfg.log_retention_days, kms_key_id=logs_key.arn,
-            tags=tags("logs"), opts=child,
-        )
-
-        # ---- node security group (system nodes and Karpenter nodes, found by the discovery tag) --
-        node_sg = aws.ec2.SecurityGroup(
-            f"{name}-nodes", vpc_id=args.vpc_id, description=f"EKS nodes of {cluster_name}",
-            # No kubernetes.io/cluster/<name> tag: the EKS cluster security group carries it, and the AWS
-            # LB controller wants exactly one such group per node ENI.
-            tags=tags("nodes", **{"karpenter.sh/discovery": cluster_name}),
-            opts=child,
+        aws.kms.Alias(f"{name}-logs", name=f"alias/{args.cluster_name}/eks-logs", target_key_id=logs_key.key_id, opts=child)
+        return aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/aws/eks/{args.cluster_name}/cluster", retention_in_days=args.config.log_retention_days,
+            kms_key_id=logs_key.arn, tags=self._tags("logs"), opts=child,
         )
 
-        # ---- the cluster -------------------------------------------------------------------
-        public = bool(cfg.public_access_cidrs)
-        self.cluster = aws.eks.Cluster(
-            f"{name}-eks",
+    def _eks(self, role: aws.iam.Role, key: aws.kms.Key, depends_on: list) -> aws.eks.Cluster:
+        cfg, cluster_name = self._args.config, self._args.cluster_name
+        public = cfg.endpoint_public_cidrs
+        # While bootstrapping, the cluster says so on its own tags: `llmctl check` reports it until closed.
+        extra = {BOOTSTRAP_TAG: "open"} if cfg.in_bootstrap else {}
+        return aws.eks.Cluster(
+            f"{self._name}-eks",
             name=cluster_name,
             version=cfg.kubernetes_version,
             role_arn=role.arn,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
-                subnet_ids=args.intra_subnet_ids,
+                subnet_ids=self._args.intra_subnet_ids,
                 endpoint_private_access=True,
-                endpoint_public_access=public,
-                public_access_cidrs=[str(c) for c in cfg.public_access_cidrs] if public else None,
+                endpoint_public_access=bool(public),
+                public_access_cidrs=public or None,
             ),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False,
@@ -143,78 +176,68 @@ class Cluster(pulumi.ComponentResource):
             kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
                 service_ipv4_cidr=str(cfg.service_cidr), ip_family="ipv4",
             ),
-            # Standard support only: extended support costs 6x per cluster-hour and must be a decision.
-            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
-            # The managed add-ons below replace EKS's unmanaged vpc-cni/kube-proxy/CoreDNS (nothing to adopt).
+            # A per-environment decision (cluster.upgradePolicy): STANDARD lets AWS upgrade the control plane
+            # at the end of standard support; EXTENDED keeps the version at the extended-support price.
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=cfg.upgrade_policy),
+            # The managed add-ons replace EKS's unmanaged vpc-cni/kube-proxy/CoreDNS (nothing to adopt).
             bootstrap_self_managed_addons=False,
             # ARC zonal shift: traffic can be moved off an impaired AZ (Karpenter honours it too).
             zonal_shift_config=aws.eks.ClusterZonalShiftConfigArgs(enabled=True),
             deletion_protection=cfg.deletion_protection,
-            tags=tags("eks"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, kms_use, *attachments]),
+            tags=self._tags("eks", **extra),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
-        cluster_sg = self.cluster.vpc_config.cluster_security_group_id
-        self._node_sg_rules(name, node_sg, cluster_sg, args.vpc_cidr, tags)
-        # Karpenter selects security groups by the discovery tag: tagging the EKS-created cluster
-        # security group too gives its nodes the same pair of groups as the system nodes.
-        aws.ec2.Tag(f"{name}-cluster-sg-discovery", resource_id=cluster_sg, key="karpenter.sh/discovery", value=cluster_name, opts=child)
 
-        # ---- access entries: admins through the EKS API, no aws-auth ConfigMap --------------
-        admin_access = []
-        for arn in cfg.admin_role_arns:
+    def _access_entries(self) -> list[aws.eks.AccessPolicyAssociation]:
+        """Admins through the EKS API (access entries), no aws-auth ConfigMap."""
+        name, admin_access = self._name, []
+        for arn in self._args.config.admin_role_arns:
             key_name = re.sub(r"[^a-z0-9-]+", "-", arn.rsplit("/", 1)[-1].lower())
             entry = aws.eks.AccessEntry(
                 f"{name}-admin-{key_name}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
-                tags=tags(f"admin-{key_name}"), opts=child,
+                tags=self._tags(f"admin-{key_name}"), opts=pulumi.ResourceOptions(parent=self),
             )
             admin_access.append(aws.eks.AccessPolicyAssociation(
                 f"{name}-admin-{key_name}", cluster_name=self.cluster.name, principal_arn=arn,
-                policy_arn=partition.apply(lambda p: access_policy_arn(p, CLUSTER_ADMIN_ACCESS_POLICY)),
+                policy_arn=self._partition.apply(lambda p: access_policy_arn(p, CLUSTER_ADMIN_ACCESS_POLICY)),
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
             ))
+        return admin_access
 
-        # ---- add-ons and the system node group ---------------------------------------------
+    def _addons_and_system_nodes(self, cluster_sg: pulumi.Output[str], node_sg: aws.ec2.SecurityGroup) -> aws.eks.NodeGroup:
+        name, args, cfg, child = self._name, self._args, self._args.config, pulumi.ResourceOptions(parent=self)
         versions = ADDON_VERSIONS[cfg.kubernetes_version]
-        early = [self._addon(name, a, versions[a], tags, []) for a in ADDONS_BEFORE_NODES]
+        early = [self._addon(name, a, versions[a], self._tags, []) for a in ADDONS_BEFORE_NODES]
         nodes = SystemNodeGroup(
             f"{name}-system",
             SystemNodeGroupArgs(
                 config=cfg.system_nodes, cluster_name=self.cluster.name, kubernetes_version=cfg.kubernetes_version,
                 subnet_ids=args.private_subnet_ids, security_group_ids=[cluster_sg, node_sg.id],
-                boundary_arn=args.boundary_arn, partition=partition, stack_tags=args.stack_tags, name_prefix=cluster_name,
+                boundary_arn=args.boundary_arn, partition=self._partition, stack_tags=args.stack_tags, name_prefix=args.cluster_name,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=early),
         )
-        self.system_node_group = nodes.node_group
         ebs_role, ebs_identity = pod_identity_role(
             f"{name}-ebs-csi", f"{name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system",
-            service_account="ebs-csi-controller-sa", boundary_arn=args.boundary_arn, tags=tags("ebs-csi"), opts=child,
+            service_account="ebs-csi-controller-sa", boundary_arn=args.boundary_arn, tags=self._tags("ebs-csi"), opts=child,
         )
         for p in EBS_CSI_MANAGED_POLICIES:
-            aws.iam.RolePolicyAttachment(f"{name}-ebs-csi-{p.rsplit('/', 1)[-1]}", role=ebs_role.name, policy_arn=managed(p), opts=child)
-        deps = {"aws-ebs-csi-driver": [self.system_node_group, ebs_identity], "coredns": [self.system_node_group]}
+            aws.iam.RolePolicyAttachment(f"{name}-ebs-csi-{p.rsplit('/', 1)[-1]}", role=ebs_role.name, policy_arn=self._managed(p), opts=child)
+        deps = {"aws-ebs-csi-driver": [nodes.node_group, ebs_identity], "coredns": [nodes.node_group]}
         for addon in ADDONS_AFTER_NODES:
-            self._addon(name, addon, versions[addon], tags, deps[addon])
+            self._addon(name, addon, versions[addon], self._tags, deps[addon])
+        return nodes.node_group
 
-        # ---- outputs -----------------------------------------------------------------------
-        self.name = self.cluster.name
-        self.endpoint = self.cluster.endpoint
-        self.arn = self.cluster.arn
-        self.oidc_issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer if ids else "")
-        self.node_security_group_id = node_sg.id
+    def _kubernetes_provider(self, admin_access: list) -> k8s.Provider:
         config = pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
-            lambda v: json.dumps(kubeconfig(v[0], v[1], v[2], args.region))
+            lambda v: json.dumps(kubeconfig(v[0], v[1], v[2], self._args.region))
         )
         # Kubernetes objects wait for the admins' access: the deployer has no implicit cluster-admin.
-        self.k8s_provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=config, enable_server_side_apply=True,
+        return k8s.Provider(
+            f"{self._name}-k8s", kubeconfig=config, enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=admin_access),
         )
-        self.register_outputs({
-            "name": self.name, "endpoint": self.endpoint, "arn": self.arn, "oidcIssuer": self.oidc_issuer,
-            "nodeSecurityGroupId": self.node_security_group_id, "kubernetesVersion": self.kubernetes_version,
-        })
 
     def _addon(self, name: str, addon: str, version: str, tags, depends_on: list) -> aws.eks.Addon:
         values = addon_configuration(addon)
@@ -252,6 +275,14 @@ class Cluster(pulumi.ComponentResource):
             ip_protocol="tcp", from_port=443, to_port=443, description="in-VPC operators to the private API endpoint",
             tags=tags("cluster-from-vpc"), opts=child,
         )
+        # Operators on a VPN or peered network reach the private endpoint too; only the private ranges
+        # listed in cluster.operatorCidrs (validated: never public, never 0.0.0.0/0).
+        for i, cidr in enumerate(self._args.config.operator_cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-cluster-from-operators-{i}", security_group_id=cluster_sg, cidr_ipv4=str(cidr),
+                ip_protocol="tcp", from_port=443, to_port=443, description=f"operator network {cidr} to the private API endpoint",
+                tags=tags(f"cluster-from-operators-{i}"), opts=child,
+            )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-nodes-egress", security_group_id=node_sg.id, cidr_ipv4="0.0.0.0/0", ip_protocol="-1",
             description="nodes to anywhere (registries, model hubs) through the NAT",

@@ -7,11 +7,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from components.cluster.versions import SUPPORTED_KUBERNETES_VERSIONS
 from components.config_base import ConfigModel
 from components.network.models import check_retention
 
-# Kubernetes minors EKS offers in standard support in November 2026.
-SUPPORTED_KUBERNETES_VERSIONS = ("1.32", "1.33", "1.34")
 RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 # Sources that can never reach a public endpoint (private, shared CGNAT, loopback, link-local).
 NON_PUBLIC_RANGES = (*RFC1918, "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16")
@@ -36,10 +35,42 @@ class SystemNodesConfig(ConfigModel):
         return self
 
 
+class BootstrapConfig(ConfigModel):
+    """The first deploy of a new account: the deployer reaches the API through its public endpoint,
+    opened only to these CIDRs, until the operator networks (VPN, peering, an in-VPC runner) exist.
+    Remove the whole `bootstrap` key and run `pulumi up` again from an operator network to close it."""
+
+    deployer_cidrs: list[IPv4Network] = Field(
+        min_length=1, description="Public egress CIDRs of the first deployer (e.g. 203.0.113.7/32); /24 or narrower."
+    )
+
+    @field_validator("deployer_cidrs")
+    @classmethod
+    def _narrow(cls, cidrs: list[IPv4Network]) -> list[IPv4Network]:
+        for cidr in cidrs:
+            if cidr.prefixlen < 24:
+                raise ValueError(f"{cidr} is wider than /24; list the deployer's own egress address(es), e.g. 203.0.113.7/32")
+        return cidrs
+
+
 class ClusterConfig(ConfigModel):
-    kubernetes_version: Literal["1.32", "1.33", "1.34"] = Field(default="1.34", description="EKS Kubernetes minor, pinned.")
+    kubernetes_version: Literal[SUPPORTED_KUBERNETES_VERSIONS] = Field(  # type: ignore[valid-type]
+        default="1.36", description="EKS Kubernetes minor, pinned (add-on builds per minor in components/cluster/versions.py)."
+    )
+    upgrade_policy: Literal["STANDARD", "EXTENDED"] = Field(
+        default="STANDARD",
+        description="EKS upgrade policy at the end of standard support: STANDARD lets AWS upgrade the control plane under the stack; "
+        "EXTENDED keeps the version for 12 more months at the extended-support price per cluster-hour. "
+        "`llmctl preflight` warns 60 days before either date.",
+    )
     public_access_cidrs: list[IPv4Network] = Field(
-        default=[], description="When set, the API endpoint is also public, reachable only from these CIDRs (never 0.0.0.0/0 in prod)."
+        default=[], description="When set (not in prod), the API endpoint is also public, reachable only from these CIDRs (never 0.0.0.0/0)."
+    )
+    operator_cidrs: list[IPv4Network] = Field(
+        default=[], description="Private networks of operators (VPN, peering, transit gateway) the cluster security group admits on 443."
+    )
+    bootstrap: BootstrapConfig | None = Field(
+        default=None, description="First-deploy state: the public endpoint opens to the deployer's CIDRs only; remove it to close."
     )
     admin_role_arns: list[str] = Field(
         default=[], description="IAM roles granted cluster-admin through EKS access entries."
@@ -66,6 +97,24 @@ class ClusterConfig(ConfigModel):
         if duplicates:
             raise ValueError(f"role name(s) {', '.join(duplicates)} listed twice; each admin role needs a distinct name")
         return arns
+
+    @field_validator("operator_cidrs")
+    @classmethod
+    def _operators(cls, cidrs: list[IPv4Network]) -> list[IPv4Network]:
+        for cidr in cidrs:
+            if not any(cidr.subnet_of(IPv4Network(r)) for r in NON_PUBLIC_RANGES):
+                raise ValueError(f"{cidr} is not a private network; operator networks are RFC 1918 or 100.64.0.0/10 ranges (VPN, peering)")
+        return cidrs
+
+    @property
+    def in_bootstrap(self) -> bool:
+        return self.bootstrap is not None
+
+    @property
+    def endpoint_public_cidrs(self) -> list[str]:
+        """Who reaches the public endpoint: the standing CIDRs plus, while bootstrapping, the deployer's."""
+        extra = list(self.bootstrap.deployer_cidrs) if self.bootstrap else []
+        return [str(c) for c in [*self.public_access_cidrs, *extra]]
 
     @field_validator("log_retention_days")
     @classmethod

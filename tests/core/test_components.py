@@ -156,14 +156,14 @@ def test_one_access_entry_and_cluster_admin_association_per_admin_role():
 
 
 def test_log_group_retention_and_kubernetes_version_follow_config():
-    inv = cluster(log_retention_days=7, kubernetes_version="1.33")
+    inv = cluster(log_retention_days=7, kubernetes_version="1.35")
     groups = {g.inputs["name"]: g for g in inv.of_type("aws:cloudwatch/logGroup:LogGroup")}
     assert groups["/aws/eks/llm-platform-t/cluster"].inputs["retentionInDays"] == 7
     [eks] = inv.of_type("aws:eks/cluster:Cluster")
     [ng] = inv.of_type("aws:eks/nodeGroup:NodeGroup")
-    assert eks.inputs["version"] == ng.inputs["version"] == "1.33"
+    assert eks.inputs["version"] == ng.inputs["version"] == "1.35"
     addons = {a.inputs["addonName"]: a.inputs["addonVersion"] for a in inv.of_type("aws:eks/addon:Addon")}
-    assert addons["kube-proxy"].startswith("v1.33.")
+    assert addons["kube-proxy"].startswith("v1.35.")
 
 
 def test_system_node_group_sizes_tags_and_security_groups():

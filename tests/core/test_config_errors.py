@@ -27,7 +27,7 @@ def error(config: dict, expected: str) -> None:
 def test_prod_public_endpoint_open_to_the_world_is_refused():
     prod = raw("prod")
     prod["llm-platform:cluster"]["publicAccessCidrs"] = ["0.0.0.0/0"]
-    error(prod, "llm-platform:cluster.publicAccessCidrs[0]: '0.0.0.0/0': a prod API endpoint must never be open to 0.0.0.0/0")
+    error(prod, "llm-platform:cluster.publicAccessCidrs[0]: '0.0.0.0/0': a prod API endpoint ends private")
 
 
 def test_public_endpoint_cidrs_must_be_public_ranges():
@@ -36,10 +36,10 @@ def test_public_endpoint_cidrs_must_be_public_ranges():
     error(dev, "llm-platform:cluster.publicAccessCidrs[1]: '10.1.0.0/16': a private range never reaches the public endpoint")
 
 
-def test_an_office_cidr_opens_the_public_endpoint_in_prod():
+def test_an_office_cidr_opens_the_public_endpoint_only_while_prod_bootstraps():
     prod = raw("prod")
-    prod["llm-platform:cluster"]["publicAccessCidrs"] = ["203.0.113.0/24"]
-    assert [str(c) for c in load_config(prod, SOURCE).cluster.public_access_cidrs] == ["203.0.113.0/24"]
+    prod["llm-platform:cluster"]["bootstrap"] = {"deployerCidrs": ["203.0.113.0/24"]}
+    assert load_config(prod, SOURCE).cluster.endpoint_public_cidrs == ["203.0.113.0/24"]
 
 
 def test_more_azs_than_the_region_has_is_refused_with_its_zones():
@@ -66,7 +66,7 @@ def test_more_azs_than_the_region_has_is_refused_with_its_zones():
          "llm-platform:network.interfaceEndpoints: [\"ecr.api\", \"ecr.dkr\", \"sts\", \"com.amazonaws.us-east-1.ssm\"]: com.amazonaws.us-east-1.ssm"),
         ("network", "interfaceEndpoints", ["ecr.api", "ecr.dkr", "sts", "s3"], "llm-platform:network.interfaceEndpoints: "),
         ("network", "flowLogRetentionDays", 10, "llm-platform:network.flowLogRetentionDays: 10: 10 is not a CloudWatch Logs retention period"),
-        ("cluster", "kubernetesVersion", "1.29", "llm-platform:cluster.kubernetesVersion: '1.29': Input should be '1.32', '1.33' or '1.34'"),
+        ("cluster", "kubernetesVersion", "1.29", "llm-platform:cluster.kubernetesVersion: '1.29': Input should be '1.35' or '1.36'"),
         ("cluster", "adminRoleArns", ["arn:aws:iam::1:user/bob"], "llm-platform:cluster.adminRoleArns: [\"arn:aws:iam::1:user/bob\"]: 'arn:aws:iam::1:user/bob' is not an IAM role ARN"),
         ("cluster", "adminRoleArns", ["arn:aws:iam::444455556666:role/a/admin", "arn:aws:iam::444455556666:role/b/admin"],
          "llm-platform:cluster.adminRoleArns: "),

@@ -62,7 +62,7 @@ def test_prod_cluster_is_private_encrypted_fully_logged_and_api_authenticated(pr
     assert set(eks["enabledClusterLogTypes"]) == {"api", "audit", "authenticator", "controllerManager", "scheduler"}
     assert eks["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
     assert eks["deletionProtection"] is True and eks["bootstrapSelfManagedAddons"] is False
-    assert eks["upgradePolicy"] == {"supportType": "STANDARD"} and eks["zonalShiftConfig"] == {"enabled": True}
+    assert eks["upgradePolicy"] == {"supportType": "EXTENDED"} and eks["zonalShiftConfig"] == {"enabled": True}
     groups = {g.inputs["name"]: g.inputs for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup")}
     assert groups["/aws/eks/llm-platform-prod/cluster"]["retentionInDays"] == 365
     admins = {a.inputs["principalArn"] for a in prod.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")

@@ -94,6 +94,11 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
      ["Cluster cluster: the API endpoint is public in prod; set vpcConfig.endpointPublicAccess false (reach it over VPN/VPC)"]),
     ("eks-private-endpoint", _both(_env("staging"), _set("NodePool", None, ("spec", "limits", "nvidia.com/gpu"), 16), _set("Cluster", None, "vpcConfig.endpointPublicAccess", True)),
      ["Cluster cluster: the public API endpoint is open to 0.0.0.0/0; list office/VPN CIDRs in vpcConfig.publicAccessCidrs or make it private"]),
+    ("eks-bootstrap-open", _both(_set("Cluster", None, "vpcConfig.endpointPublicAccess", True),
+                                 _set("Cluster", None, "vpcConfig.publicAccessCidrs", ["203.0.113.7/32"]),
+                                 _set("Cluster", None, "tags.llm-platform-bootstrap", "open")),
+     ["Cluster cluster: the stack is in its bootstrap state: the public API endpoint admits 203.0.113.7/32; once an operator network "
+      "reaches the private endpoint (cluster.operatorCidrs or an in-VPC runner), remove cluster.bootstrap and run pulumi up from there"]),
     ("eks-secrets-encryption", _set("Cluster", None, "encryptionConfig.resources", []),
      ["Cluster cluster: secrets are not envelope-encrypted; set encryptionConfig {provider.keyArn: <KMS key>, resources: [secrets]}"]),
     ("eks-control-plane-logs", _set("Cluster", None, "enabledClusterLogTypes", ["api", "audit", "authenticator"]),

@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from ..model import ADVISORY, Context, ResourceView, as_list, get, resource_rule
 
 CLUSTER = "aws:eks/cluster:Cluster"
+# Set on the EKS cluster by components/cluster while `cluster.bootstrap` opens the public endpoint
+# (repeated here: the pack runs without the components package).
+BOOTSTRAP_TAG = "llm-platform-bootstrap"
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 
@@ -21,14 +24,27 @@ def eks_private_endpoint(r: ResourceView, ctx: Context) -> Iterator[str]:
         return
     vpc = get(r.props, "vpcConfig", default={})
     public = get(vpc, "endpointPublicAccess", default=True) is not False  # AWS defaults it to true
-    if not public:
-        return
+    if not public or get(r.props, "tags", BOOTSTRAP_TAG):
+        return  # the bootstrap window is eks-bootstrap-open's to report
     if ctx.is_prod:
         yield f"{r.display}: the API endpoint is public in prod; set vpcConfig.endpointPublicAccess false (reach it over VPN/VPC)"
         return
     cidrs = as_list(get(vpc, "publicAccessCidrs"))
     if not cidrs or "0.0.0.0/0" in cidrs:
         yield f"{r.display}: the public API endpoint is open to 0.0.0.0/0; list office/VPN CIDRs in vpcConfig.publicAccessCidrs or make it private"
+
+
+@resource_rule(
+    "eks-bootstrap-open", "network",
+    "A stack in its first-deploy bootstrap state (cluster.bootstrap: public endpoint open to the deployer's CIDRs) is reported until closed.",
+    levels={"dev": ADVISORY, "staging": ADVISORY, "prod": ADVISORY},
+)
+def eks_bootstrap_open(r: ResourceView, ctx: Context) -> Iterator[str]:
+    if r.type != CLUSTER or not get(r.props, "tags", BOOTSTRAP_TAG):
+        return
+    cidrs = ", ".join(as_list(get(r.props, "vpcConfig", "publicAccessCidrs"))) or "nothing"
+    yield (f"{r.display}: the stack is in its bootstrap state: the public API endpoint admits {cidrs}; once an operator network "
+           "reaches the private endpoint (cluster.operatorCidrs or an in-VPC runner), remove cluster.bootstrap and run pulumi up from there")
 
 
 @resource_rule(
