@@ -1,4 +1,5 @@
-"""Cost attribution: activate the tag keys for the bill and watch the environment's spend."""
+"""Cost attribution: watch the environment's spend. Tag keys are activated by `llmctl cost activate-tags`
+(an operation on keys billing has seen, not a resource created before they exist)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.cost.budget import budget_limit, budget_notifications, environment_cost_filter
-from components.cost.models import COST_ALLOCATION_TAG_KEYS, CostConfig
+from components.cost.models import CostConfig
 from components.tagging import resource_tags
 
 
@@ -19,24 +20,17 @@ class CostAllocationArgs:
 
 
 class CostAllocation(pulumi.ComponentResource):
-    """Cost-allocation tag activation (payer account only) and a monthly budget per environment.
+    """A monthly budget per environment, filtered on the `environment` cost-allocation tag.
 
-    Tags reach Cost Explorer only once their keys are activated, and only the management
-    (payer) account of an Organization may activate them
-    (docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/activating-tags.html): member-account
-    stacks leave `activateTags` false and ask the payer to activate the same keys.
+    The tag keys themselves are activated outside `pulumi up`: a key exists in billing only after its
+    first tagged usage (up to 24 h), and only the payer account may activate it. `llmctl cost
+    activate-tags STACK` does that and backfills the activation, so the budget counts from day one.
     """
 
     def __init__(self, name: str, args: CostAllocationArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:cost:CostAllocation", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         cfg = args.config
-
-        self.tag_keys: list[str] = []
-        if cfg.activate_tags:
-            for key in COST_ALLOCATION_TAG_KEYS:
-                aws.costexplorer.CostAllocationTag(f"{name}-tag-{key}", tag_key=key, status="Active", opts=child)
-                self.tag_keys.append(key)
 
         self.budget_name: pulumi.Output[str] | None = None
         if cfg.budget is not None:
@@ -55,4 +49,4 @@ class CostAllocation(pulumi.ComponentResource):
             )
             self.budget_name = budget.name
 
-        self.register_outputs({"tagKeys": self.tag_keys, "budgetName": self.budget_name})
+        self.register_outputs({"budgetName": self.budget_name})

@@ -50,11 +50,6 @@ class BudgetConfig(ConfigModel):
 
 
 class CostConfig(ConfigModel):
-    activate_tags: bool = Field(
-        default=False,
-        description="Activate the cost-allocation tag keys (project, environment, team, cost-center, owner, model) in Cost Explorer. "
-        "Works only in the payer (management) account of an AWS Organization; member accounts get AccessDenied.",
-    )
     budget: BudgetConfig | None = Field(default=None, description="Monthly budget with e-mail alerts; none when omitted.")
     spot_discount_pct: float = Field(
         default=60.0, ge=0, lt=100, description="Assumed spot discount versus on-demand for GPU estimates when no live spot prices are used."

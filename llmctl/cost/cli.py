@@ -114,3 +114,48 @@ def report(
     except (BotoCoreError, ClientError) as exc:
         _fail(f"Cost Explorer: {exc}", code=1)
     typer.echo(json.dumps(result, indent=2) if as_json else render_text(result))
+
+
+def stack_tag_keys(cfg) -> list[str]:
+    """The keys to activate: the stack's own tag keys plus the cost-allocation keys serving resources add."""
+    from components.cost.models import COST_ALLOCATION_TAG_KEYS
+
+    return list(dict.fromkeys([*COST_ALLOCATION_TAG_KEYS, *cfg.tags]))
+
+
+@cost_app.command("activate-tags")
+def activate_tags(
+    stack: str = typer.Argument(..., help="Stack whose tag keys to activate: stacks/Pulumi.<stack>.yaml."),
+    backfill_from: str | None = typer.Option(
+        None, "--backfill-from", help="Backfill the activation from this day, YYYY-MM-DD (default: the 1st of this month)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Activate the stack's cost-allocation tag keys that billing has seen (payer account); list the rest as pending."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from infra.config import load_stack
+    from llmctl.cost.tags import activate, render_text
+    from llmctl.synth.runner import project_root
+
+    try:
+        cfg = load_stack(stack, project_root())
+    except ConfigError as exc:
+        _fail(str(exc))
+    try:
+        since = date.fromisoformat(backfill_from) if backfill_from else date.today().replace(day=1)
+    except ValueError:
+        _fail(f"--backfill-from {backfill_from}: expected a date YYYY-MM-DD")
+    try:
+        ce = boto3.client("ce", region_name="us-east-1")  # Cost Explorer's endpoint; honours AWS_ENDPOINT_URL
+        result = activate(ce, stack_tag_keys(cfg), since)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        hint = "; only the payer (management) account of the Organization can activate tags" if "AccessDenied" in code else ""
+        _fail(f"Cost Explorer: {code or exc}{hint}", code=1)
+    except BotoCoreError as exc:
+        _fail(f"Cost Explorer: {exc}", code=1)
+    typer.echo(json.dumps(result.to_dict(), indent=2) if as_json else render_text(stack, result))
+    if result.errors:
+        raise typer.Exit(1)

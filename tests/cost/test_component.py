@@ -1,4 +1,4 @@
-"""components/cost: tag activation toggle, the environment budget, and the cost config section."""
+"""components/cost: the environment budget and the cost config section (no tag resources: activation is a command)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from components.cost.budget import budget_limit, budget_notifications, environment_cost_filter
 from components.cost.component import CostAllocation, CostAllocationArgs
-from components.cost.models import COST_ALLOCATION_TAG_KEYS, BudgetConfig, CostConfig
+from components.cost.models import BudgetConfig, CostConfig
 from infra.config import ConfigError, load_config, read_stack_file
 from llmctl.synth.runner import record
 from tests.support.paths import REPO_ROOT
@@ -32,16 +32,6 @@ def _synth(cost: CostConfig, environment: str = "dev"):
                   config={"aws:region": "us-west-2"})
 
 
-def test_tags_activated_only_when_asked():
-    on = _synth(CostConfig(activate_tags=True))
-    tags = on.of_type(TAG)
-    assert sorted(t.inputs["tagKey"] for t in tags) == sorted(COST_ALLOCATION_TAG_KEYS)
-    assert {t.inputs["status"] for t in tags} == {"Active"}
-    (component,) = on.of_type("llm-platform:cost:CostAllocation")
-    assert all(t.parent == component.urn and t.name.startswith("llm-platform-dev-") for t in tags)
-    assert _synth(CostConfig()).of_type(TAG) == []
-
-
 def test_budget_is_monthly_cost_filtered_on_the_environment():
     inv = _synth(CostConfig(budget=BUDGET_CFG), environment="staging")
     (budget,) = inv.of_type(BUDGET)
@@ -53,15 +43,16 @@ def test_budget_is_monthly_cost_filtered_on_the_environment():
     assert _synth(CostConfig()).of_type(BUDGET) == []
 
 
-def test_every_stack_has_a_budget_and_prod_activates_tags(inventories, configs):
+def test_every_stack_has_a_budget_and_no_stack_creates_cost_allocation_tags(inventories, configs):
+    assert inventories
     for stack, inv in inventories.items():
         (budget,) = inv.of_type(BUDGET)
         assert budget.inputs["costFilters"][0]["values"] == [f"user:environment${stack}"]
         assert float(budget.inputs["limitAmount"]) == configs[stack].cost.budget.monthly_limit_usd
-        assert bool(inv.of_type(TAG)) == configs[stack].cost.activate_tags
+        assert inv.of_type(TAG) == [] and not any("costexplorer" in r.type for r in inv.resources)
         assert budget.tags["environment"] == stack  # provider default tags reach it
         (provider,) = inv.of_type("pulumi:providers:aws")
-        assert {r.provider for r in [budget, *inv.of_type(TAG)]} == {provider.urn}  # the explicit provider, never the default
+        assert budget.provider == provider.urn  # the explicit provider, never the default
 
 
 def _with_cost(cost: dict) -> dict:
