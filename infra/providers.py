@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
-import pulumi_aws as aws
+from typing import TYPE_CHECKING
 
 from infra.config import StackConfig
 
+if TYPE_CHECKING:
+    import pulumi_aws
 
-def aws_provider(cfg: StackConfig) -> aws.Provider:
+
+def aws_provider(cfg: StackConfig) -> pulumi_aws.Provider:
+    import pulumi_aws as aws  # imported on use: `llmctl preflight` needs cluster_name() without the provider SDK
+
     return aws.Provider(
         "aws",
         region=cfg.region,

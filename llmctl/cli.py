@@ -78,6 +78,21 @@ def check(
 
 
 @app.command()
+def preflight(
+    stack: str = typer.Argument(..., help="Stack to check before deploying: stacks/Pulumi.<stack>.yaml."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
+) -> None:
+    """Check with your AWS credentials what would fail minutes into a deploy; exit 1 when something blocks."""
+    from llmctl.preflight.cli import run_preflight
+
+    try:
+        code = run_preflight(stack, as_json)
+    except ConfigError as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
+
+
+@app.command()
 def schema(
     markdown: bool = typer.Option(False, "--markdown", help="Print the configuration reference as Markdown instead."),
 ) -> None:
