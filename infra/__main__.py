@@ -85,7 +85,7 @@ observability = Observability(
     f"{name}-observability",
     ObservabilityArgs(
         config=cfg.observability, cluster_name=cluster.name, boundary_arn=boundary.policy_arn,
-        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+        system_node_selector=dict(SYSTEM_LABELS), storage_class=cluster.storage_class, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )

@@ -17,12 +17,13 @@ from components.cluster.iam import (
     access_policy_arn,
     cluster_kms_policy,
     cluster_trust,
+    ebs_csi_kms_policy,
     managed_policy_arn,
     secrets_key_policy,
 )
 from components.cluster.models import ClusterConfig
 from components.cluster.nodes import SystemNodeGroup, SystemNodeGroupArgs
-from components.cluster.render import LOG_TYPES, addon_configuration, kubeconfig
+from components.cluster.render import DEFAULT_STORAGE_CLASS, LOG_TYPES, addon_configuration, kubeconfig, storage_class
 from components.cluster.versions import ADDON_VERSIONS
 from components.network.iam import log_key_policy
 from components.pod_identity import pod_identity_role
@@ -59,6 +60,7 @@ class Cluster(pulumi.ComponentResource):
     k8s_provider: k8s.Provider
     kubernetes_version: str
     system_node_group: aws.eks.NodeGroup
+    storage_class: str  # the default StorageClass the stack creates (encrypted gp3, stack key)
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:cluster:Cluster", name, None, opts)
@@ -96,6 +98,7 @@ class Cluster(pulumi.ComponentResource):
         self.oidc_issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer if ids else "")
         self.node_security_group_id = node_sg.id
         self.k8s_provider = self._kubernetes_provider(admin_access)
+        self.storage_class = self._default_storage_class()
         self.register_outputs({
             "name": self.name, "endpoint": self.endpoint, "arn": self.arn, "oidcIssuer": self.oidc_issuer,
             "nodeSecurityGroupId": self.node_security_group_id, "kubernetesVersion": self.kubernetes_version,
@@ -224,10 +227,37 @@ class Cluster(pulumi.ComponentResource):
         )
         for p in EBS_CSI_MANAGED_POLICIES:
             aws.iam.RolePolicyAttachment(f"{name}-ebs-csi-{p.rsplit('/', 1)[-1]}", role=ebs_role.name, policy_arn=self._managed(p), opts=child)
-        deps = {"aws-ebs-csi-driver": [nodes.node_group, ebs_identity], "coredns": [nodes.node_group]}
-        for addon in ADDONS_AFTER_NODES:
-            self._addon(name, addon, versions[addon], self._tags, deps[addon])
+        key_use = self._ebs_key(ebs_role)
+        deps = {"aws-ebs-csi-driver": [nodes.node_group, ebs_identity, key_use], "coredns": [nodes.node_group]}
+        self._after_nodes = {addon: self._addon(name, addon, versions[addon], self._tags, deps[addon]) for addon in ADDONS_AFTER_NODES}
         return nodes.node_group
+
+    def _ebs_key(self, ebs_role: aws.iam.Role) -> aws.iam.RolePolicy:
+        """The stack's key for EBS volumes the CSI driver creates (Prometheus and any other claim)."""
+        name, cluster_name, child = self._name, self._args.cluster_name, pulumi.ResourceOptions(parent=self)
+        self.ebs_key = aws.kms.Key(
+            f"{name}-ebs", description=f"EBS volumes of {cluster_name}'s persistent volume claims", enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(self._account_id, self._partition).apply(lambda ap: json.dumps(secrets_key_policy(ap[0], ap[1]))),
+            tags=self._tags("ebs-key"), opts=child,
+        )
+        aws.kms.Alias(f"{name}-ebs", name=f"alias/{cluster_name}/ebs", target_key_id=self.ebs_key.key_id, opts=child)
+        # The key policy delegates to IAM; this grants the CSI controller's Pod Identity role its use.
+        return aws.iam.RolePolicy(
+            f"{name}-ebs-csi-kms", role=ebs_role.id, policy=self.ebs_key.arn.apply(lambda arn: json.dumps(ebs_csi_kms_policy(arn))), opts=child,
+        )
+
+    def _default_storage_class(self) -> str:
+        """An encrypted gp3 default StorageClass, once the EBS CSI driver runs."""
+        manifest = self.ebs_key.arn.apply(storage_class)
+        k8s.storage.v1.StorageClass(
+            f"{self._name}-{DEFAULT_STORAGE_CLASS}",
+            metadata=manifest["metadata"], provisioner=manifest["provisioner"], parameters=manifest["parameters"],
+            reclaim_policy=manifest["reclaimPolicy"], volume_binding_mode=manifest["volumeBindingMode"],
+            allow_volume_expansion=manifest["allowVolumeExpansion"],
+            opts=pulumi.ResourceOptions(parent=self, provider=self.k8s_provider, depends_on=[self._after_nodes["aws-ebs-csi-driver"]]),
+        )
+        return DEFAULT_STORAGE_CLASS
 
     def _kubernetes_provider(self, admin_access: list) -> k8s.Provider:
         config = pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(

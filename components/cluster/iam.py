@@ -51,3 +51,27 @@ def secrets_key_policy(account_id: str, partition: str) -> dict[str, Any]:
             account_administers_key(account_id, partition)
         ],
     }
+
+
+def ebs_csi_kms_policy(key_arn: str) -> dict[str, Any]:
+    """What the EBS CSI controller needs to create and attach volumes encrypted with the stack's key:
+    data-key use, and grants only for AWS resources (EBS hands the grant to the instance)
+    (docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html, "KMS key" policy)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "UseForVolumes",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": key_arn,
+            },
+            {
+                "Sid": "GrantsForAttachments",
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                "Resource": key_arn,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ],
+    }

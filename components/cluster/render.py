@@ -28,6 +28,27 @@ def addon_configuration(addon: str) -> dict[str, Any] | None:
     return None
 
 
+DEFAULT_STORAGE_CLASS = "gp3-encrypted"
+
+
+def storage_class(key_arn: str) -> dict[str, Any]:
+    """The cluster's default StorageClass: encrypted gp3 with the stack's EBS key, made by the EBS CSI
+    driver. New EKS clusters have no default class (EKS 1.30+ dropped the annotation from gp2), so a claim
+    naming none would stay Pending (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions-extended.html)."""
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": DEFAULT_STORAGE_CLASS, "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "ebs.csi.aws.com",
+        # Parameters of the EBS CSI driver (kubernetes-sigs/aws-ebs-csi-driver docs/parameters.md).
+        "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": key_arn, "csi.storage.k8s.io/fstype": "ext4"},
+        "reclaimPolicy": "Delete",
+        # Bind where the pod lands: an EBS volume lives in one AZ.
+        "volumeBindingMode": "WaitForFirstConsumer",
+        "allowVolumeExpansion": True,
+    }
+
+
 def root_volume(disk_gib: int) -> dict[str, Any]:
     """The system nodes' root EBS volume (AL2023 root device /dev/xvda)."""
     return {

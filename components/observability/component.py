@@ -37,6 +37,7 @@ class ObservabilityArgs:
     config: ObservabilityConfig
     cluster_name: pulumi.Input[str]
     boundary_arn: pulumi.Input[str]
+    storage_class: str  # the StorageClass the Prometheus claim names (the cluster's encrypted default class)
     system_node_selector: dict[str, str] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the system node group
 
@@ -67,7 +68,7 @@ class Observability(pulumi.ComponentResource):
             namespace=versions.MONITORING_NAMESPACE,
             cleanup_on_fail=True,
             timeout=900,
-            values=prometheus_stack_values(cfg, args.system_node_selector),
+            values=prometheus_stack_values(cfg, args.system_node_selector, args.storage_class),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on]),
         )
 

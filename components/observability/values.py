@@ -39,7 +39,7 @@ def keda_values(system_node_selector: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def prometheus_stack_values(cfg: ObservabilityConfig, system_node_selector: dict[str, str]) -> dict[str, Any]:
+def prometheus_stack_values(cfg: ObservabilityConfig, system_node_selector: dict[str, str], storage_class: str) -> dict[str, Any]:
     everything: dict[str, Any] = {}  # an empty selector matches every object in every namespace
     return {
         "fullnameOverride": PROMETHEUS_FULLNAME,
@@ -58,7 +58,9 @@ def prometheus_stack_values(cfg: ObservabilityConfig, system_node_selector: dict
                 "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"memory": "8Gi"}},
                 "storageSpec": {
                     "volumeClaimTemplate": {
-                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": f"{cfg.storage_gib}Gi"}}}
+                        # Named, not left to a default: the claim binds to the stack's encrypted class.
+                        "spec": {"storageClassName": storage_class, "accessModes": ["ReadWriteOnce"],
+                                 "resources": {"requests": {"storage": f"{cfg.storage_gib}Gi"}}}
                     }
                 },
                 # Scrape every ServiceMonitor/PodMonitor and load every PrometheusRule in the

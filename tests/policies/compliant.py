@@ -163,6 +163,12 @@ def resources() -> list[dict[str, Any]]:
                          "requirements": [
                              {"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["g6e", "g6", "g5"]},
                              {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["spot", "on-demand"]}]}}}}, False),
+        (CLUSTER, "kubernetes:storage.k8s.io/v1:StorageClass", "cluster-gp3-encrypted", {
+            "metadata": {"name": "gp3-encrypted", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+            "provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3", "encrypted": "true"}}, False),
+        (CLUSTER, "kubernetes:helm.sh/v3:Release", "kube-prometheus-stack", {
+            "chart": "kube-prometheus-stack", "values": {"prometheus": {"prometheusSpec": {"storageSpec": {"volumeClaimTemplate": {
+                "spec": {"storageClassName": "gp3-encrypted", "resources": {"requests": {"storage": "100Gi"}}}}}}}}}, False),
         (SLOT, "aws:iam/role:Role", "chat-blue-role", {
             "assumeRolePolicy": trust("pods.eks.amazonaws.com"), "permissionsBoundary": BOUNDARY_ARN,
             "tags": {"component": "serving", "team": "applied-ai", "model": "Qwen/Qwen2.5-7B-Instruct"}}, True),

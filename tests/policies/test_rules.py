@@ -99,6 +99,9 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
                                  _set("Cluster", None, "tags.llm-platform-bootstrap", "open")),
      ["Cluster cluster: the stack is in its bootstrap state: the public API endpoint admits 203.0.113.7/32; once an operator network "
       "reaches the private endpoint (cluster.operatorCidrs or an in-VPC runner), remove cluster.bootstrap and run pulumi up from there"]),
+    ("pvc-storage-class", _set("Release", None, "values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName", _DELETE),
+     ["Release kube-prometheus-stack values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate: storageClassName is unset; "
+      "name a StorageClass this stack creates (created: gp3-encrypted)"]),
     ("eks-secrets-encryption", _set("Cluster", None, "encryptionConfig.resources", []),
      ["Cluster cluster: secrets are not envelope-encrypted; set encryptionConfig {provider.keyArn: <KMS key>, resources: [secrets]}"]),
     ("eks-control-plane-logs", _set("Cluster", None, "enabledClusterLogTypes", ["api", "audit", "authenticator"]),

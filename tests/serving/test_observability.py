@@ -16,7 +16,7 @@ BOUNDARY = "arn:aws:iam::123456789012:policy/boundary"
 
 def _inventory(**cfg):
     return record(
-        lambda: Observability("obs", ObservabilityArgs(config=ObservabilityConfig(**cfg), cluster_name="llm-platform-t", boundary_arn=BOUNDARY,
+        lambda: Observability("obs", ObservabilityArgs(config=ObservabilityConfig(**cfg), cluster_name="llm-platform-t", boundary_arn=BOUNDARY, storage_class="gp3-encrypted",
                                                        system_node_selector={"role": "system"})),
         stack="t", config={"aws:region": "us-west-2"},
     )
@@ -69,7 +69,7 @@ def test_cluster_services_run_on_the_tainted_system_nodes():
     selector = {"node-role": "system"}
     keda = keda_values(selector)
     assert keda["nodeSelector"] == selector and keda["tolerations"] == SYSTEM_TOLERATIONS
-    kps = prometheus_stack_values(ObservabilityConfig(), selector)
+    kps = prometheus_stack_values(ObservabilityConfig(), selector, "gp3-encrypted")
     placed = [
         kps["prometheusOperator"], kps["prometheusOperator"]["admissionWebhooks"]["patch"], kps["prometheus"]["prometheusSpec"],
         kps["alertmanager"]["alertmanagerSpec"], kps["grafana"], kps["kube-state-metrics"],

@@ -1,4 +1,5 @@
-"""Registry and buckets: immutable, scanned, expiring images; private, KMS-encrypted, TLS-only S3."""
+"""Registry, buckets and volumes: immutable, scanned, expiring images; private, KMS-encrypted, TLS-only S3;
+volume claims bound to a StorageClass the stack itself creates."""
 
 from __future__ import annotations
 
@@ -14,6 +15,32 @@ ENCRYPTION = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEn
               "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BLOCK_FIELDS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+PVC = "kubernetes:core/v1:PersistentVolumeClaim"
+
+
+def claim_specs(r: ResourceView) -> Iterator[tuple[str, object]]:
+    """(where, spec) of every volume claim a resource carries: a PVC itself, StatefulSet
+    volumeClaimTemplates, and volumeClaimTemplate blocks inside Helm values or custom resources."""
+    if r.type == PVC:
+        yield "spec", get(r.props, "spec", default={})
+        return
+
+    def walk(node: object, path: str) -> Iterator[tuple[str, object]]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                here = f"{path}.{key}" if path else str(key)
+                if key == "volumeClaimTemplate" and isinstance(value, dict):
+                    yield here, value.get("spec", {})
+                elif key == "volumeClaimTemplates" and isinstance(value, list):
+                    yield from ((f"{here}[{i}]", t.get("spec", {}) if isinstance(t, dict) else {}) for i, t in enumerate(value))
+                else:
+                    yield from walk(value, here)
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, f"{path}[{i}]")
+
+    yield from walk(dict(r.props), "")
 
 
 @resource_rule("ecr-immutable-tags", "storage", "ECR repositories have IMMUTABLE tags: a released tag always means the same image.")
@@ -114,3 +141,20 @@ def s3_tls_only(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[R
             bucket = next(b for b in buckets if b.urn == urn)
             yield bucket, (f"{bucket.display}: no bucket policy denies non-TLS requests; add a Deny statement with "
                            "Condition Bool aws:SecureTransport false")
+
+
+@stack_rule(
+    "pvc-storage-class", "storage",
+    "Every volume claim or claim template names a StorageClass the stack creates (EKS has no default class; an unnamed claim stays Pending).",
+)
+def pvc_storage_class(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[ResourceView, str]]:
+    created = sorted(str(get(r.props, "metadata", "name", default=r.name)) for r in resources if r.type == STORAGE_CLASS)
+    for r in resources:
+        if not r.is_kubernetes:
+            continue
+        for where, spec in claim_specs(r):
+            named = get(spec, "storageClassName") if isinstance(spec, dict) else None
+            if named not in created:
+                have = ", ".join(created) or "none"
+                yield r, (f"{r.display} {where}: storageClassName is {named or 'unset'}; name a StorageClass this stack creates "
+                          f"(created: {have})")
