@@ -148,20 +148,26 @@ def kubernetes_object(resource: Resource) -> dict[str, Any] | None:
     return {"apiVersion": api_version, "kind": kind, **inputs}
 
 
-def iam_documents(resource: Resource) -> dict[str, Any]:
-    """IAM policy documents a resource carries, by a file-name suffix."""
-    fields = {
-        "aws:iam/policy:Policy": {"policy": ""},
-        "aws:iam/role:Role": {"assumeRolePolicy": ".trust"},
-        "aws:iam/rolePolicy:RolePolicy": {"policy": ""},
-        "aws:s3/bucketPolicy:BucketPolicy": {"policy": ""},
-        "aws:sqs/queuePolicy:QueuePolicy": {"policy": ""},
-        "aws:kms/key:Key": {"policy": ""},
-        "aws:ecr/repositoryPolicy:RepositoryPolicy": {"policy": ""},
-        "aws:ecr/lifecyclePolicy:LifecyclePolicy": {"policy": ""},
-    }.get(resource.type, {})
-    docs = {}
-    for key, suffix in fields.items():
+# (folder, file prefix) per input that holds a policy document. iam/ holds identity policies and trust
+# documents; policies/ holds resource policies that are not IAM (bucket, queue, key, ECR repository, and
+# the ECR lifecycle policy, which is no access policy at all). The prefix names the resource type so
+# two documents of the same resource name never share a file.
+POLICY_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+    "aws:iam/policy:Policy": {"policy": ("iam", "policy")},
+    "aws:iam/role:Role": {"assumeRolePolicy": ("iam", "role-trust")},
+    "aws:iam/rolePolicy:RolePolicy": {"policy": ("iam", "role-policy")},
+    "aws:s3/bucketPolicy:BucketPolicy": {"policy": ("policies", "s3-bucket-policy")},
+    "aws:sqs/queuePolicy:QueuePolicy": {"policy": ("policies", "sqs-queue-policy")},
+    "aws:kms/key:Key": {"policy": ("policies", "kms-key-policy")},
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": {"policy": ("policies", "ecr-repository-policy")},
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": {"policy": ("policies", "ecr-lifecycle-policy")},
+}
+
+
+def policy_documents(resource: Resource) -> list[tuple[str, str, dict[str, Any]]]:
+    """(folder, file prefix, document) for every policy document a resource carries."""
+    docs = []
+    for key, (folder, prefix) in POLICY_FIELDS.get(resource.type, {}).items():
         value = resource.inputs.get(key)
         if isinstance(value, str):
             try:
@@ -169,5 +175,5 @@ def iam_documents(resource: Resource) -> dict[str, Any]:
             except ValueError:
                 continue
         if isinstance(value, dict):
-            docs[suffix] = value
+            docs.append((folder, prefix, value))
     return docs

@@ -29,9 +29,9 @@ from llmctl.synth.inventory import (
     Inventory,
     Resource,
     effective_tags,
-    iam_documents,
     is_taggable,
     normalise,
+    policy_documents,
     provider_default_tags,
 )
 from llmctl.synth.mocks import RecordingMocks, RecordingMonitor
@@ -157,8 +157,8 @@ def _file_name(*parts: str) -> str:
 
 
 def write(inventory: Inventory, out: Path) -> dict[str, int]:
-    """Write inventory.json, manifests/, helm/ and iam/ under `out` (replacing what was there)."""
-    for sub in ("manifests", "helm", "iam"):
+    """Write inventory.json, manifests/, helm/, iam/ and policies/ under `out` (replacing what was there)."""
+    for sub in ("manifests", "helm", "iam", "policies"):
         shutil.rmtree(out / sub, ignore_errors=True)
         (out / sub).mkdir(parents=True, exist_ok=True)
     (out / "inventory.json").write_text(_dump_json(inventory.to_json()))
@@ -172,9 +172,12 @@ def write(inventory: Inventory, out: Path) -> dict[str, int]:
         if resource.type == "kubernetes:helm.sh/v3:Release":
             (out / "helm" / f"{_file_name(resource.name)}.yaml").write_text(dump_yaml(resource.inputs))
             counts["helm"] += 1
-        for suffix, doc in iam_documents(resource).items():
-            (out / "iam" / f"{_file_name(resource.name)}{suffix}.json").write_text(_dump_json(doc))
-            counts["iam"] += 1
+        for folder, prefix, doc in policy_documents(resource):
+            path = out / folder / f"{_file_name(prefix, resource.name)}.json"
+            if path.exists():  # two documents must never share a file
+                raise ValueError(f"synth: {path} written twice ({resource.type} {resource.name})")
+            path.write_text(_dump_json(doc))
+            counts[folder] += 1
     return dict(counts)
 
 
@@ -182,7 +185,7 @@ def summary(inventory: Inventory, written: dict[str, int], seconds: float, out: 
     by_type = Counter(r.type for r in inventory.resources)
     lines = [f"synth {inventory.stack}: {len(inventory.resources)} resources, "
              f"{written.get('manifests', 0)} manifests, {written.get('helm', 0)} helm releases, "
-             f"{written.get('iam', 0)} IAM documents -> {out} in {seconds:.2f}s"]
+             f"{written.get('iam', 0)} IAM documents, {written.get('policies', 0)} resource policies -> {out} in {seconds:.2f}s"]
     for typ, count in sorted(by_type.items()):
         lines.append(f"  {count:4d}  {typ}")
     if inventory.outputs:
