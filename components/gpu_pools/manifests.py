@@ -35,12 +35,29 @@ def _gp3(size_gib: int, iops: int | None = None, throughput: int | None = None) 
     return ebs
 
 
+def nvme_raid0(pool: GpuPoolConfig) -> bool:
+    """Every type of the pool has local NVMe, so the node class stripes it (instanceStorePolicy RAID0)."""
+    return all(INSTANCE_TYPES[t].nvme_gb > 0 for t in pool.instance_types)
+
+
+# EBS left holding only the OS side once RAID0 takes containerd and kubelet: Karpenter's own defaults
+# (Bottlerocket /dev/xvdb 20Gi, AL2023 root 20Gi; karpenter.sh/docs/concepts/nodeclasses blockDeviceMappings).
+RAID0_DATA_VOLUME_GIB = 20
+# Without instance store the data volume holds images (a vLLM image is ~10 GB) and the model cache.
+EBS_ONLY_DATA_VOLUME_GIB = 300
+
+
+def data_volume(pool: GpuPoolConfig) -> dict[str, Any]:
+    """The data volume sized for what still lands on EBS; gp3 baseline IOPS/throughput unless the pool asks."""
+    default = RAID0_DATA_VOLUME_GIB if nvme_raid0(pool) else EBS_ONLY_DATA_VOLUME_GIB
+    return _gp3(pool.data_volume_gib or default, pool.data_volume_iops, pool.data_volume_throughput)
+
+
 def block_devices(pool: GpuPoolConfig) -> list[dict[str, Any]]:
-    data = _gp3(pool.data_volume_gib, pool.data_volume_iops, pool.data_volume_throughput)
+    data = data_volume(pool)
     if pool.ami == "bottlerocket":
         # Bottlerocket splits an OS volume (/dev/xvda, read-only root) from the data volume
-        # (/dev/xvdb: container images, logs, ephemeral storage). A vLLM image is ~10 GB and the
-        # model cache lives beside it, hence the provisioned IOPS/throughput on xvdb only.
+        # (/dev/xvdb: host containers, logs, and containerd/kubelet unless RAID0 moves them to NVMe).
         return [{"deviceName": "/dev/xvda", "ebs": _gp3(4)}, {"deviceName": "/dev/xvdb", "ebs": data}]
     # AL2023 keeps everything on its root volume.
     return [{"deviceName": "/dev/xvda", "ebs": data}]
@@ -66,7 +83,7 @@ def ec2_node_class(pool: GpuPoolConfig, cluster_name: str, node_role_name: str, 
         # Cost tags reach the instances, volumes and ENIs Karpenter launches outside Pulumi.
         "tags": {**dict(sorted(tags.items())), "pool": pool.name},
     }
-    if all(INSTANCE_TYPES[t].nvme_gb > 0 for t in pool.instance_types):
+    if nvme_raid0(pool):
         # Every GPU family here has local NVMe: striping it for containerd and kubelet puts image
         # layers and emptyDir model caches on the fastest disk the instance has.
         spec["instanceStorePolicy"] = "RAID0"

@@ -41,9 +41,18 @@ class GpuPoolConfig(ConfigModel):
     gpu_limit: int = Field(gt=0, description="Most GPUs this pool may run at once (NodePool limits.nvidia.com/gpu).")
     cpu_limit: int | None = Field(default=None, gt=0, description="vCPU limit; derived from the GPU limit when omitted.")
     memory_limit_gib: int | None = Field(default=None, gt=0, description="Memory limit; derived from the GPU limit when omitted.")
-    data_volume_gib: int = Field(default=300, ge=100, le=16000, description="Data volume for container images and the model cache.")
-    data_volume_iops: int = Field(default=6000, ge=3000, le=16000, description="gp3 IOPS of the data volume (image pulls and model loads).")
-    data_volume_throughput: int = Field(default=500, ge=125, le=1000, description="gp3 throughput of the data volume in MiB/s (at most IOPS / 4).")
+    data_volume_gib: int | None = Field(
+        default=None, ge=20, le=16000,
+        description="EBS data volume (Bottlerocket /dev/xvdb, AL2023 root). Default: 20 GiB when the NVMe RAID0 array holds containerd "
+        "and kubelet (every type of the pool has instance store), else 300 GiB for images and the model cache.",
+    )
+    data_volume_iops: int | None = Field(
+        default=None, ge=3000, le=16000, description="gp3 IOPS of the data volume; gp3's baseline 3000 (no extra charge) when omitted."
+    )
+    data_volume_throughput: int | None = Field(
+        default=None, ge=125, le=1000,
+        description="gp3 throughput in MiB/s (at most IOPS / 4); gp3's baseline 125 (no extra charge) when omitted.",
+    )
     consolidation_policy: Literal["WhenEmpty", "WhenEmptyOrUnderutilized"] = Field(
         default="WhenEmpty",
         description="WhenEmpty never moves a running model; WhenEmptyOrUnderutilized also repacks half-used GPU nodes (a cold model load per move).",
@@ -102,7 +111,7 @@ class GpuPoolConfig(ConfigModel):
         if self.ami_version is not None and not re.match(AMI_VERSION_PATTERNS[self.ami], self.ami_version):
             example = "v1.63.0" if self.ami == "bottlerocket" else "v20260512"
             raise ValueError(f"amiVersion {self.ami_version!r} is not a {self.ami} release; use the form {example}")
-        if self.data_volume_throughput * 4 > self.data_volume_iops:
+        if self.data_volume_throughput is not None and self.data_volume_throughput * 4 > (self.data_volume_iops or 3000):
             raise ValueError(
                 f"gp3 allows at most 0.25 MiB/s per IOPS: dataVolumeThroughput {self.data_volume_throughput} needs dataVolumeIops >= {self.data_volume_throughput * 4}"
             )

@@ -46,8 +46,9 @@ def test_bottlerocket_has_os_and_data_volumes_al2023_one_root():
     br, _ = _docs()
     al, _ = _docs(ami="al2023", dataVolumeGib=500, dataVolumeIops=8000, dataVolumeThroughput=1000)
     assert [d["deviceName"] for d in br["spec"]["blockDeviceMappings"]] == ["/dev/xvda", "/dev/xvdb"]
+    # RAID0 on the NVMe array takes containerd and kubelet: xvdb keeps 20 GiB at gp3 baseline (no iops/throughput keys).
     assert br["spec"]["blockDeviceMappings"][1]["ebs"] == {
-        "volumeSize": "300Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True, "iops": 6000, "throughput": 500,
+        "volumeSize": "20Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True,
     }
     assert al["spec"]["blockDeviceMappings"] == [
         {"deviceName": "/dev/xvda", "ebs": {"volumeSize": "500Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True, "iops": 8000, "throughput": 1000}}
@@ -113,3 +114,17 @@ def test_component_applies_exactly_the_rendered_documents():
     assert sorted(applied, key=key) == sorted(expected, key=key)
     component = next(r for r in inventory.resources if r.type == "llm-platform:gpu_pools:GpuPools")
     assert {r.name for r in inventory.children_of(component.urn)} == {"gpu-a-nodeclass", "gpu-a-nodepool", "gpu-b-nodeclass", "gpu-b-nodepool"}
+
+
+def test_data_volume_follows_the_nvme_array_and_a_pool_may_ask_for_more(monkeypatch):
+    from components.catalog import INSTANCE_TYPES, InstanceType
+    from components.gpu_pools import manifests
+
+    assert manifests.data_volume(pool()) == {"volumeSize": "20Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True}
+    asked = manifests.data_volume(pool(dataVolumeGib=200, dataVolumeIops=6000, dataVolumeThroughput=500))
+    assert (asked["volumeSize"], asked["iops"], asked["throughput"]) == ("200Gi", 6000, 500)
+    # A pool whose types had no instance store would keep images and the model cache on EBS.
+    no_nvme = {n: InstanceType(**{**t.__dict__, "nvme_gb": 0}) for n, t in INSTANCE_TYPES.items()}
+    monkeypatch.setattr(manifests, "INSTANCE_TYPES", no_nvme)
+    assert manifests.data_volume(pool())["volumeSize"] == "300Gi"
+    assert "instanceStorePolicy" not in manifests.ec2_node_class(pool(), CLUSTER, "r", TAGS)["spec"]
