@@ -14,14 +14,14 @@ def run_preflight(stack: str, as_json: bool, today: date | None = None) -> int:
     from infra.config import load_stack
     from infra.providers import cluster_name
     from llmctl.preflight.clients import Clients
-    from llmctl.preflight.rows import Unreachable, exit_code, render_text
+    from llmctl.preflight.rows import UnreachableError, exit_code, render_text
     from llmctl.preflight.run import preflight
     from llmctl.synth.runner import project_root
 
     cfg = load_stack(stack, project_root())
     try:
         rows = preflight(cfg, Clients(cfg.region), cluster_name(cfg), today or date.today())
-    except Unreachable as exc:
+    except UnreachableError as exc:
         where = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
         typer.echo(f"error: cannot reach {where}: {exc}", err=True)
         return 1

@@ -19,7 +19,7 @@ class Row:
         return {"check": self.check, "status": self.status, "reason": self.reason, "fix": self.fix}
 
 
-class Unreachable(Exception):
+class UnreachableError(Exception):
     """AWS (or AWS_ENDPOINT_URL) does not answer at all: one line, no table."""
 
 
@@ -30,7 +30,7 @@ def guarded(check: str, run: Callable[[], Iterable[Row]]) -> list[Row]:
     try:
         return list(run())
     except EndpointConnectionError as exc:
-        raise Unreachable(str(exc)) from None
+        raise UnreachableError(str(exc)) from None
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "?"), (error.get("Message") or "").strip()
