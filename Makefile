@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 STACKS := dev staging prod
 
-.PHONY: synth synth-all test scan bench clean
+.PHONY: synth synth-all test scan bench clean generate
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ scan: $(STAMP) $(SCAN_STAMP)
 ## Synth wall time per stack and for 1/10/50 serving slots.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/synth_bench.py
+
+## Regenerate every derived artifact (see CONTRIBUTING.md); tests/test_generated.py names a stale one.
+generate: $(STAMP)
+	$(BIN)/python scripts/derive_reference.py
 
 clean:
 	rm -rf build
