@@ -50,9 +50,11 @@ scan: $(STAMP) $(SCAN_STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/synth_bench.py
 
-## Regenerate every derived artifact (see CONTRIBUTING.md); tests/test_generated.py names a stale one.
+## Regenerate every derived artifact: stack schema, config reference, policy configs and the policy
+## pack's GPU family copy, README tables, golden files, and (with ../shared) the CRD schemas and
+## reference data under schemas/. tests/test_generated.py names a stale one. See CONTRIBUTING.md.
 generate: $(STAMP)
-	$(BIN)/python scripts/derive_reference.py
+	$(BIN)/python scripts/generate.py
 
 clean:
 	rm -rf build
