@@ -18,6 +18,7 @@ from components.model_store.component import ModelStore, ModelStoreArgs
 from components.network.component import Network, NetworkArgs
 from components.nvidia.component import NvidiaStack, NvidiaStackArgs
 from components.observability.component import Observability, ObservabilityArgs
+from components.protection import protect_stateful
 from components.registry.component import Registry, RegistryArgs, resolve_image
 from infra.config import ConfigError, config_from_pulumi, load_config
 from infra.providers import aws_provider, cluster_name
@@ -26,6 +27,10 @@ try:
     cfg = load_config(*config_from_pulumi())
 except ConfigError as exc:
     raise pulumi.RunError(str(exc)) from None
+
+if cfg.is_prod:
+    # Before any resource: every stateful resource of the stack (components/protection.py).
+    pulumi.runtime.register_stack_transformation(protect_stateful)
 
 aws = aws_provider(cfg)
 aws_opts = pulumi.ResourceOptions(provider=aws)

@@ -34,11 +34,15 @@ class Resource:
     inputs: dict[str, Any]
     provider: str = ""
     tags: dict[str, str] | None = None
+    # protect / retainOnDelete / aliases as registered (only those set)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent}
         if self.provider:
             doc["provider"] = self.provider
+        if self.options:
+            doc["options"] = self.options
         doc["inputs"] = self.inputs
         if self.tags is not None:
             doc["tags"] = self.tags
@@ -46,7 +50,8 @@ class Resource:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Resource:
-        return cls(doc["urn"], doc["type"], doc["name"], doc.get("parent", ""), doc.get("inputs", {}), doc.get("provider", ""), doc.get("tags"))
+        return cls(doc["urn"], doc["type"], doc["name"], doc.get("parent", ""), doc.get("inputs", {}), doc.get("provider", ""),
+                   doc.get("tags"), doc.get("options", {}))
 
 
 @dataclass

@@ -50,6 +50,8 @@ class Registration:
     provider: str
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Resource options that change what a rename or a delete does (the inputs do not show them).
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 class RecordingMocks(pulumi_mocks.Mocks):
@@ -182,8 +184,30 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             provider=request.provider,
             inputs=inputs,
             outputs=state,
+            options=self._options(request),
         )
         return response
+
+    def _options(self, request) -> dict[str, Any]:
+        """protect, retainOnDelete, and the URNs of aliases the program gave (what a renamed or
+        re-parented resource used to be). Type-only aliases, which provider SDKs add to every
+        resource of a renamed type, are left out."""
+        options: dict[str, Any] = {}
+        if request.protect:
+            options["protect"] = True
+        if request.retainOnDelete:
+            options["retainOnDelete"] = True
+        aliases = set(request.aliasURNs)
+        for alias in request.aliases:
+            spec = alias.spec
+            if alias.urn:
+                aliases.add(alias.urn)
+            elif (spec.name and spec.name != request.name) or spec.parentUrn or spec.noParent:
+                parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+                aliases.add(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        if aliases:
+            options["aliases"] = sorted(aliases)
+        return options
 
 
 __all__ = ["MOCK_ACCOUNT", "RecordingMocks", "RecordingMonitor", "Registration"]

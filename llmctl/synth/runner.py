@@ -97,7 +97,7 @@ def _inventory(stack: str, monitor: RecordingMonitor, outputs: dict[str, Any]) -
         tags = None
         if reg.custom and is_taggable(reg.type):
             tags = effective_tags(inputs.get("tags"), provider_tags.get(provider_urn, {}))
-        resources.append(Resource(urn, reg.type, reg.name, reg.parent, inputs, provider_urn, tags))
+        resources.append(Resource(urn, reg.type, reg.name, reg.parent, inputs, provider_urn, tags, dict(reg.options)))
     return Inventory(stack=stack, project=PROJECT, resources=resources, outputs=normalise(outputs))
 
 
