@@ -207,10 +207,10 @@ def config_from_pulumi() -> tuple[dict[str, Any], str]:
     """The stack's config as `pulumi up` (or the mocks) hands it to the program: `ns:key` -> value,
     objects parsed from the JSON strings the engine passes."""
     import pulumi
-    from pulumi.runtime import config as runtime_config
 
-    # The language host passes PULUMI_CONFIG; set_all_config (mocks, Automation API) fills CONFIG.
-    raw: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    from infra.pulumi_internals import engine_config
+
+    raw: dict[str, Any] = engine_config()
     parsed = {k: (_maybe_json(v) if k.startswith(f"{PROJECT}:") else v) for k, v in raw.items()}
     return parsed, f"stacks/Pulumi.{pulumi.get_stack()}.yaml"
 

@@ -16,13 +16,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pulumi.runtime import rpc
+from infra import pulumi_internals as sdk
 
 REDACTED = "[secret]"
 UNKNOWN = "[unknown]"
-_SECRET_SIG = rpc._special_secret_sig
-_SIG = rpc._special_sig_key
-_UNKNOWN_SENTINEL = rpc.UNKNOWN
+_SECRET_SIG = sdk.SECRET_SIG
+_SIG = sdk.SIG_KEY
+_UNKNOWN_SENTINEL = sdk.UNKNOWN
 
 
 @dataclass

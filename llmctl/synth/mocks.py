@@ -11,11 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
-from pulumi.runtime.settings import get_project, get_stack
-
 from components.catalog import REGIONS
+from infra import pulumi_internals as sdk
 
 # The account every synthesized ARN uses (AWS's documentation example account).
 MOCK_ACCOUNT = "123456789012"
@@ -54,13 +51,13 @@ class Registration:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-class RecordingMocks(pulumi_mocks.Mocks):
+class RecordingMocks(sdk.Mocks):
     def __init__(self, region: str):
         self.region = region
         self.unanswered_invokes: list[str] = []
 
     # ---- resources -------------------------------------------------------------------------
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
+    def new_resource(self, args: sdk.MockResourceArgs) -> tuple[str | None, dict]:
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
         if not args.custom:
             return name, inputs
@@ -122,7 +119,7 @@ class RecordingMocks(pulumi_mocks.Mocks):
         return f"arn:aws:{module}:{self.region}:{MOCK_ACCOUNT}:{resource.lower()}/{physical}"
 
     # ---- invokes ---------------------------------------------------------------------------
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list | None]:
+    def call(self, args: sdk.MockCallArgs) -> tuple[dict, list | None]:
         token = args.token
         zones = REGIONS[self.region]
         table: dict[str, dict[str, Any]] = {
@@ -151,7 +148,7 @@ class RecordingMocks(pulumi_mocks.Mocks):
         return {}, []
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+class RecordingMonitor(sdk.MockMonitor):
     """The mock monitor, remembering every registration as the engine would receive it."""
 
     def __init__(self, mocks: RecordingMocks):
@@ -166,14 +163,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             parent_type = parent.split("::")[2]
             if parent_type != "pulumi:pulumi:Stack":
                 type_ = f"{parent_type}${type_}"
-        return "urn:pulumi:" + "::".join([get_stack(), get_project(), type_, name])
+        return "urn:pulumi:" + "::".join([sdk.get_stack(), sdk.get_project(), type_, name])
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
         urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        inputs = sdk.deserialize_properties(request.object, keep_unknowns=True)
         state = self.resources[urn].state if urn in self.resources else {}
         self.registrations[urn] = Registration(
             urn=urn,
