@@ -8,10 +8,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from components.config_base import ConfigModel
+from components.names import TeamName
 from components.serving.models import SlotConfig
 
 SLOTS: tuple[str, str] = ("blue", "green")
-DNS_LABEL = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
 
 
 class WeightsConfig(ConfigModel):
@@ -43,7 +43,7 @@ class RouteConfig(ConfigModel):
 
 
 class EndpointConfig(ConfigModel):
-    team: str = Field(pattern=DNS_LABEL, description="Owning team; becomes the `team` tag and label on its resources.")
+    team: TeamName = Field(description="Owning team; becomes the `team` tag and label on its resources.")
     route: RouteConfig
     pool: str = Field(description="GPU pool (gpu.pools[].name) the slots run on.")
     weights: WeightsConfig = Field(description="Traffic split; written by `llmctl release promote/rollback`.")
