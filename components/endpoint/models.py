@@ -14,6 +14,13 @@ from components.serving.models import SlotConfig
 SLOTS: tuple[str, str] = ("blue", "green")
 
 
+def weights_error(blue: int, green: int) -> str | None:
+    """The one weights rule (config, release history, stack-file edits): the slots split 100%."""
+    if blue + green != 100:
+        return f"blue + green must be 100, got {blue} + {green} = {blue + green}"
+    return None
+
+
 class WeightsConfig(ConfigModel):
     # strict: 50.0 or "50" is a typo in a file promote/rollback rewrite, not a weight.
     blue: int = Field(ge=0, le=100, strict=True, description="Percent of the endpoint's traffic to the blue slot.")
@@ -21,8 +28,8 @@ class WeightsConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _sum(self) -> WeightsConfig:
-        if self.blue + self.green != 100:
-            raise ValueError(f"blue + green must be 100, got {self.blue} + {self.green} = {self.blue + self.green}")
+        if error := weights_error(self.blue, self.green):
+            raise ValueError(error)
         return self
 
 
