@@ -7,7 +7,7 @@ import pulumi
 
 from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
-from components.cluster.render import SYSTEM_LABELS
+from components.cluster.render import SYSTEM_PLACEMENT
 from components.cost.component import CostAllocation, CostAllocationArgs
 from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
@@ -68,7 +68,7 @@ karpenter = Karpenter(
     f"{name}-karpenter",
     KarpenterArgs(
         cluster_name=name, cluster_arn=cluster.arn, boundary_policy_arn=boundary.policy_arn, config=cfg.gpu.karpenter,
-        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+        system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
@@ -90,7 +90,7 @@ observability = Observability(
     f"{name}-observability",
     ObservabilityArgs(
         config=cfg.observability, cluster_name=cluster.name, boundary_arn=boundary.policy_arn,
-        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+        system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
@@ -108,7 +108,7 @@ alb = AlbController(
     f"{name}-alb",
     AlbControllerArgs(
         cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, boundary_arn=boundary.policy_arn,
-        ingress=cfg.ingress, stack_tags=dict(cfg.tags), system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+        ingress=cfg.ingress, stack_tags=dict(cfg.tags), system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
