@@ -118,7 +118,7 @@ endpoints = {
         EndpointArgs(
             config=endpoint, ingress=cfg.ingress, cluster_name=name, environment=cfg.environment, region=cfg.region,
             vpc_cidr=network.vpc_cidr, pool=cfg.gpu.pool(endpoint.pool),
-            images={s: resolve_image(getattr(endpoint.slots, s), registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
+            images={s: resolve_image(getattr(endpoint.slots, s).image, registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
             boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
             cost=cfg.cost, controller_ready=alb.ready, serving_ready=list(observability.ready),
         ),
