@@ -12,6 +12,7 @@ from components.cost.component import CostAllocation, CostAllocationArgs
 from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
+from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
 from components.model_store.component import ModelStore, ModelStoreArgs
@@ -70,8 +71,8 @@ karpenter = Karpenter(
 gpu_pools = GpuPools(
     f"{name}-gpu",
     GpuPoolsArgs(
-        cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs, pools=list(cfg.gpu.pools),
-        tags=dict(cfg.tags), depends_on=[karpenter.release],
+        cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs,
+        node_pools=plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags), depends_on=[karpenter.release],
     ),
     opts=platform_opts,
 )

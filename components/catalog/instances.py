@@ -86,10 +86,12 @@ INSTANCE_TYPES: dict[str, InstanceType] = {t.name: t for t in [*_GPU_TYPES, *_CP
 GPU_FAMILIES: frozenset[str] = frozenset(t.family for t in _GPU_TYPES)
 NON_GPU_FAMILIES: frozenset[str] = frozenset(t.family for t in _CPU_TYPES)
 # Families that exist but Karpenter cannot provision from a NodePool: Mac instances need
-# Dedicated Hosts, High Memory (u-*) needs dedicated tenancy, and p5e/p5en are sold only
-# through Capacity Blocks / reservations in most regions (EC2NodeClass capacityReservation
-# selectors are out of scope here), so an on-demand/spot NodePool would never launch them.
-UNLAUNCHABLE_FAMILIES: frozenset[str] = frozenset({"mac1", "mac2", "mac2-m2", "mac2-m2pro", "u-6tb1", "u-12tb1", "p5e", "p5en"})
+# Dedicated Hosts and High Memory (u-*) needs dedicated tenancy.
+UNLAUNCHABLE_FAMILIES: frozenset[str] = frozenset({"mac1", "mac2", "mac2-m2", "mac2-m2pro", "u-6tb1", "u-12tb1"})
+# GPU families sold only through On-Demand Capacity Reservations / Capacity Blocks for ML in
+# most regions (docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-capacity-blocks.html): a pool
+# may use them only with a capacity reservation (Karpenter capacity type `reserved`).
+RESERVATION_ONLY_FAMILIES: frozenset[str] = frozenset({"p5e", "p5en"})
 KNOWN_FAMILIES: frozenset[str] = GPU_FAMILIES | NON_GPU_FAMILIES | UNLAUNCHABLE_FAMILIES
 
 

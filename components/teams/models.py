@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from components.config_base import ConfigModel
+from components.cost.models import BudgetConfig
 
 # A team name becomes a tag value, a Kubernetes label value and part of Secret and NodePool names.
 TEAM_NAME = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
@@ -24,4 +25,11 @@ class TeamConfig(ConfigModel):
     owner: str | None = Field(
         default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
         description="Contact e-mail of the team; becomes the `owner` tag on the team's serving resources.",
+    )
+    gpu_limit: int | None = Field(
+        default=None, gt=0,
+        description="Most GPUs the team's endpoints may hold together; rendered as Karpenter limits on the team's NodePools. Unlimited (pool limits only) when omitted.",
+    )
+    budget: BudgetConfig | None = Field(
+        default=None, description="Monthly AWS Budget on spend tagged team=<name> (once the tag is active in billing), alerting the team's subscribers.",
     )

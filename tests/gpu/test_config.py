@@ -27,11 +27,12 @@ def _with_pool(stack: str = "dev", **changes) -> dict:
     [
         (
             {"families": ["g6", "m7i"]},
-            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: \[\"g6\", \"m7i\"\]: 'm7i' is not a GPU family; GPU families: g4dn, g5, g6, g6e, p4d, p4de, p5$",
+            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: \[\"g6\", \"m7i\"\]: 'm7i' is not a GPU family; GPU families: g4dn, g5, g6, g6e, p4d, p4de, p5, p5e, p5en$",
         ),
         (
             {"families": ["g6", "p5e"]},
-            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: .*instance family 'p5e' cannot be launched by a Karpenter NodePool.*$",
+            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]: .*instance family 'p5e' is sold through capacity reservations / Capacity Blocks only; "
+            r"add capacityReservations \(and capacity type reserved\) or use another family$",
         ),
         ({"families": ["g7x"]}, r"llm-platform:gpu\.pools\[0\]\.families: \[\"g7x\"\]: .*unknown instance family 'g7x'"),
         ({"gpuLimit": 0}, r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.gpuLimit: 0: Input should be greater than 0$"),
