@@ -8,7 +8,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.catalog import GPU_FAMILIES, INSTANCE_TYPES, KNOWN_FAMILIES, RESERVATION_ONLY_FAMILIES, UNLAUNCHABLE_FAMILIES, types_in_families
+from components.catalog import (
+    GPU_FAMILIES,
+    INSTANCE_TYPES,
+    KNOWN_FAMILIES,
+    RESERVATION_ONLY_FAMILIES,
+    UNLAUNCHABLE_FAMILIES,
+    types_in_families,
+)
 from components.config_base import ConfigModel
 from components.karpenter.models import KarpenterConfig
 
