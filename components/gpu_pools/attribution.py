@@ -83,13 +83,19 @@ def demands(endpoints: Mapping[str, EndpointConfig]) -> list[SlotDemand]:
 
 def _shares(group: list[SlotDemand], limit: int) -> dict[tuple[str, str], int]:
     """Headroom above the floors of `group` under `limit`, split in proportion to each slot's
-    (want - floor) and rounded down to whole replicas: sum(floor + share) <= limit."""
+    (want - floor) in whole replicas, then what rounding left over handed out a replica at a time
+    (largest remaining want first): sum(floor + share) <= limit always."""
     spare = max(limit - sum(d.floor for d in group), 0)
     asked = sum(d.want - d.floor for d in group)
     shares = {}
     for d in group:
         raw = min(d.want - d.floor, spare * (d.want - d.floor) // asked) if asked else 0
         shares[(d.endpoint, d.slot)] = raw - raw % d.gpus
+    left = spare - sum(shares.values())
+    for d in sorted(group, key=lambda d: -(d.want - d.floor - shares[(d.endpoint, d.slot)])):
+        if d.gpus <= left and shares[(d.endpoint, d.slot)] + d.gpus <= d.want - d.floor:
+            shares[(d.endpoint, d.slot)] += d.gpus
+            left -= d.gpus
     return shares
 
 

@@ -23,6 +23,7 @@ DISCOVERY_TAG = "karpenter.sh/discovery"
 # Node label naming the shared pool definition every node of the pool carries, whichever
 # per-slot NodePool launched it (DaemonSets that follow a pool select on it).
 POOL_LABEL = "pool"
+SHARED_NODES_LABEL = "llm-platform/shared-nodes"
 PART_OF = {"app.kubernetes.io/part-of": "llm-platform", "app.kubernetes.io/managed-by": "pulumi"}
 
 
@@ -116,6 +117,11 @@ def disruption(pool: GpuPoolConfig) -> dict[str, Any]:
     return {"consolidationPolicy": pool.consolidation_policy, "consolidateAfter": pool.consolidate_after, "budgets": budgets}
 
 
+def _shared_label(plan: NodePoolPlan) -> dict[str, str]:
+    # Policy gpu-node-cost-tags lets only a pool marked shared serve several teams.
+    return {SHARED_NODES_LABEL: "true"} if plan.team is None else {}
+
+
 def node_pool(plan: NodePoolPlan, zones: list[str]) -> Manifest:
     pool = plan.pool
     cpu, memory = derived_limits(pool, plan.gpu_limit)
@@ -131,7 +137,7 @@ def node_pool(plan: NodePoolPlan, zones: list[str]) -> Manifest:
     return {
         "apiVersion": "karpenter.sh/v1",
         "kind": "NodePool",
-        "metadata": {"name": plan.name, "labels": {**PART_OF, "pool": pool.name}},
+        "metadata": {"name": plan.name, "labels": {**PART_OF, "pool": pool.name, **_shared_label(plan)}},
         "spec": {
             "weight": pool.weight,
             "template": {
