@@ -57,7 +57,7 @@ pulumi.export("clusterEndpoint", cluster.endpoint)
 pulumi.export("oidcIssuer", cluster.oidc_issuer)
 
 # --- cost ---
-cost = CostAllocation(name, CostAllocationArgs(config=cfg.cost, environment=cfg.environment), opts=aws_opts)
+cost = CostAllocation(name, CostAllocationArgs(config=cfg.cost, environment=cfg.environment, teams=dict(cfg.teams)), opts=aws_opts)
 
 # --- gpu capacity: karpenter, gpu pools ---
 karpenter = Karpenter(
