@@ -9,9 +9,11 @@ from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_LABELS
 from components.cost.component import CostAllocation, CostAllocationArgs
+from components.cost.storage import TeamVolumes, TeamVolumesArgs
 from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
+from components.endpoint.names import namespace
 from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
@@ -58,6 +60,16 @@ pulumi.export("oidcIssuer", cluster.oidc_issuer)
 
 # --- cost ---
 cost = CostAllocation(name, CostAllocationArgs(config=cfg.cost, environment=cfg.environment, teams=dict(cfg.teams)), opts=aws_opts)
+
+TeamVolumes(
+    f"{name}-volumes",
+    TeamVolumesArgs(
+        namespace_teams={namespace(e): ep.team for e, ep in cfg.endpoints.items()},
+        namespace_owners={namespace(e): cfg.teams[ep.team].owner for e, ep in cfg.endpoints.items() if ep.team in cfg.teams and cfg.teams[ep.team].owner},
+        stack_tags=dict(cfg.tags), depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+)
 
 # --- gpu capacity: karpenter, gpu pools ---
 karpenter = Karpenter(

@@ -10,9 +10,10 @@ SYSTEM_LABELS = {"node-role": "system"}
 _CRITICAL_TOLERATION = {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}
 
 
-def addon_configuration(addon: str) -> dict[str, Any] | None:
+def addon_configuration(addon: str, volume_tags: dict[str, str] | None = None) -> dict[str, Any] | None:
     """configurationValues of a managed add-on (validated by EKS against the add-on's schema,
-    `aws eks describe-addon-configuration`); None keeps the add-on's defaults."""
+    `aws eks describe-addon-configuration`); None keeps the add-on's defaults. `volume_tags`: the
+    EBS CSI driver's extraVolumeTags (components/cost/volumes.py)."""
     if addon == "vpc-cni":
         # Prefix delegation: /28 prefixes per ENI slot, so GPU nodes are not capped by ENI IP count
         # (https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html).
@@ -24,7 +25,10 @@ def addon_configuration(addon: str) -> dict[str, Any] | None:
         return {"tolerations": [_CRITICAL_TOLERATION]}
     if addon == "aws-ebs-csi-driver":
         # The controller lives on the tainted system nodes; the node plugin runs everywhere, GPU nodes included.
-        return {"controller": {"tolerations": [_CRITICAL_TOLERATION]}, "node": {"tolerateAllTaints": True}}
+        controller: dict[str, Any] = {"tolerations": [_CRITICAL_TOLERATION]}
+        if volume_tags:
+            controller["extraVolumeTags"] = dict(volume_tags)
+        return {"controller": controller, "node": {"tolerateAllTaints": True}}
     return None
 
 
