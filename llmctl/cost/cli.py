@@ -92,7 +92,7 @@ def report(
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from llmctl.cost.report import ReportError, parse_tokens, render_text, tokens_from_prometheus
+    from llmctl.cost.report import ReportError, render_text, token_counts
     from llmctl.cost.report import report as run_report
 
     for flag, value in (("--start", start), ("--end", end)):
@@ -109,7 +109,7 @@ def report(
     if tokens and prometheus_url:
         _fail("give --tokens or --prometheus-url, not both")
     try:
-        counted = parse_tokens(tokens) if tokens else tokens_from_prometheus(prometheus_url, start, end, model_label) if prometheus_url else None
+        counted = token_counts(start, end, tokens, prometheus_url, model_label)
         # Cost Explorer's API endpoint is in us-east-1 whatever the stack's region; boto3
         # honours AWS_ENDPOINT_URL (tests point it at moto_server).
         ce = boto3.client("ce", region_name="us-east-1")
