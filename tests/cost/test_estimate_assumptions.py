@@ -120,3 +120,13 @@ def test_replicas_beyond_the_reservation_fall_back_to_on_demand_and_a_block_is_p
     assert items["Reserved h200 (1 x p5e.48xlarge Capacity Block x 336 h, paid used or not)"]["quantity"] == 336
     # max: 2 replicas, one in the block, one on-demand on the cheapest priced fitting type (p5.48xlarge)
     assert result["total_monthly_usd"]["max"] == pytest.approx(336 * 31.5 + 730 * 55.04 + 2 * 300 * 0.08, abs=0.05)
+
+
+def test_interface_endpoint_zones_cannot_exceed_the_zones():
+    from infra.config import ConfigError, load_config, read_stack_file
+    from tests.support.paths import REPO_ROOT
+
+    raw = read_stack_file(REPO_ROOT / "stacks" / "Pulumi.dev.yaml")
+    raw["llm-platform:network"]["interfaceEndpointZones"] = 4
+    with pytest.raises(ConfigError, match=r"llm-platform:network: .*interfaceEndpointZones 4 is more than azCount 3"):
+        load_config(raw, "stacks/Pulumi.t.yaml")

@@ -111,6 +111,8 @@ def test_a_limit_below_one_replica_is_refused():
 def test_shared_nodes_is_the_only_way_two_teams_share_a_node_pool():
     raw = _raw("staging")
     raw["llm-platform:gpu"]["pools"][0]["sharedNodes"] = True
+    for team in raw["llm-platform:teams"].values():
+        team.pop("gpuLimit", None)
     cfg = _cfg(raw)
     (plan,) = _plans(cfg)
     assert plan.name == "gpu-general" and plan.team is None and plan.tags == {**cfg.tags, "pool": "gpu-general"}
