@@ -8,14 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.catalog import (
-    GPU_FAMILIES,
-    INSTANCE_TYPES,
-    KNOWN_FAMILIES,
-    RESERVATION_ONLY_FAMILIES,
-    UNLAUNCHABLE_FAMILIES,
-    types_in_families,
-)
+from components.catalog import GPU_FAMILY_CATALOG, INSTANCE_TYPES, pool_family_error, types_in_families
 from components.config_base import ConfigModel
 from components.karpenter.models import KarpenterConfig
 
@@ -128,15 +121,9 @@ class GpuPoolConfig(ConfigModel):
     @classmethod
     def _families(cls, families: list[str]) -> list[str]:
         for family in families:
-            if family not in KNOWN_FAMILIES:
-                raise ValueError(f"unknown instance family {family!r}; GPU families: {', '.join(sorted(GPU_FAMILIES))}")
-            if family in UNLAUNCHABLE_FAMILIES:
-                raise ValueError(
-                    f"instance family {family!r} cannot be launched by a Karpenter NodePool (dedicated hosts or tenancy only); "
-                    f"use one of {', '.join(sorted(GPU_FAMILIES - UNLAUNCHABLE_FAMILIES))}"
-                )
-            if family not in GPU_FAMILIES:
-                raise ValueError(f"{family!r} is not a GPU family; GPU families: {', '.join(sorted(GPU_FAMILIES - UNLAUNCHABLE_FAMILIES))}")
+            # Capacity-blocks-only families are checked with the reservations (_reservations).
+            if error := pool_family_error(family, reserved=True):
+                raise ValueError(error)
         if len(set(families)) != len(families):
             raise ValueError("lists a family twice")
         return families
@@ -158,12 +145,10 @@ class GpuPoolConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _reservations(self) -> GpuPoolConfig:
-        reservation_only = sorted(set(self.families) & RESERVATION_ONLY_FAMILIES)
-        if reservation_only and not self.capacity_reservations:
-            raise ValueError(
-                f"instance family {reservation_only[0]!r} is sold through capacity reservations / Capacity Blocks only; "
-                "add capacityReservations (and capacity type reserved) or use another family"
-            )
+        reservation_only = sorted(f for f in self.families if GPU_FAMILY_CATALOG[f].capacity_blocks_only)
+        for family in reservation_only:
+            if error := pool_family_error(family, reserved=bool(self.capacity_reservations)):
+                raise ValueError(f"{error}; or add capacityReservations with capacity type reserved")
         if reservation_only and set(self.capacity_types) - {"reserved"}:
             raise ValueError(f"families {reservation_only} launch only into reservations: set capacityTypes: [reserved]")
         if ("reserved" in self.capacity_types) != bool(self.capacity_reservations):

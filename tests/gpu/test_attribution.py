@@ -156,7 +156,7 @@ def test_reservations_selected_by_tags_with_spot_and_on_demand_fallback():
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"families": ["p5e"], "capacityTypes": ["spot"]}, r"instance family 'p5e' is sold through capacity reservations / Capacity Blocks only"),
+        ({"families": ["p5e"], "capacityTypes": ["spot"]}, r"instance family 'p5e' cannot be launched by a Karpenter NodePool without a capacity reservation"),
         ({"families": ["p5e"], "capacityTypes": ["reserved", "on-demand"], "capacityReservations": [P5E]}, r"families \['p5e'\] launch only into reservations: set capacityTypes: \[reserved\]"),
         ({"capacityTypes": ["spot", "reserved"]}, r"capacity type reserved and capacityReservations go together"),
         ({"capacityReservations": [{**P5E, "instanceType": "g6.xlarge", "type": "default"}]}, r"capacity type reserved and capacityReservations go together"),

@@ -27,12 +27,18 @@ def _with_pool(stack: str = "dev", **changes) -> dict:
     [
         (
             {"families": ["g6", "m7i"]},
-            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: \[\"g6\", \"m7i\"\]: 'm7i' is not a GPU family; GPU families: g4dn, g5, g6, g6e, p4d, p4de, p5, p5e, p5en$",
+            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: \[\"g6\", \"m7i\"\]: 'm7i' is not a GPU family; GPU families: g5, g6, g6e, p4d, p4de, p5$",
+        ),
+        (
+            {"families": ["g6", "g4dn"]},
+            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: .*instance family 'g4dn' is not supported for serving "
+            r"\(T4 \(Turing\) has no bfloat16 and 16 GB per GPU\); use one of g5, g6, g6e, p4d, p4de, p5$",
         ),
         (
             {"families": ["g6", "p5e"]},
-            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]: .*instance family 'p5e' is sold through capacity reservations / Capacity Blocks only; "
-            r"add capacityReservations \(and capacity type reserved\) or use another family$",
+            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]: .*instance family 'p5e' cannot be launched by a Karpenter NodePool without a capacity "
+            r"reservation \(sold through Capacity Blocks / reservations only\); use one of g5, g6, g6e, p4d, p4de, p5; "
+            r"or add capacityReservations with capacity type reserved$",
         ),
         ({"families": ["g7x"]}, r"llm-platform:gpu\.pools\[0\]\.families: \[\"g7x\"\]: .*unknown instance family 'g7x'"),
         ({"gpuLimit": 0}, r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.gpuLimit: 0: Input should be greater than 0$"),
