@@ -151,9 +151,7 @@ class StackConfig(ConfigModel):
                         ("registry", "buildImage"), self.registry.build_image,
                         f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image or the slot's image",
                     )
-        pool_problems = node_pool_problems(list(self.gpu.pools), self.endpoints, self.teams)
-        if pool_problems:
-            raise _KeyError(*pool_problems[0])
+        self._node_pools()
         routes: dict[tuple[str | None, str], str] = {}
         for name, endpoint in self.endpoints.items():
             # All endpoints share one ALB listener: two identical routes would shadow each other.
@@ -167,6 +165,12 @@ class StackConfig(ConfigModel):
             raise _KeyError(("tags", "project"), self.tags["project"],
                             f"the ALB is named <project>-<environment> ({alb_name!r}): at most 32 letters, digits and inner hyphens")
         return self
+
+    def _node_pools(self) -> None:
+        """Per-slot NodePools: team GPU limits and names (components/gpu_pools/attribution.py)."""
+        problems = node_pool_problems(list(self.gpu.pools), self.endpoints, self.teams)
+        if problems:
+            raise _KeyError(*problems[0])
 
 
 class _KeyError(ValueError):
