@@ -11,12 +11,12 @@ from pydantic import Field, field_validator, model_validator
 from components.catalog import GPU_FAMILY_CATALOG, INSTANCE_TYPES, pool_family_error, types_in_families
 from components.config_base import ConfigModel
 from components.karpenter.models import KarpenterConfig
+from components.names import PoolName
 
 # `reserved`: On-Demand Capacity Reservations and Capacity Blocks selected by the node class
 # (Karpenter >= 1.3 ODCRs, >= 1.6 Capacity Blocks; feature gate ReservedCapacity, beta and on by
 # default since 1.6: karpenter.sh/docs/tasks/odcrs/, reference/settings feature gates, v1.14.1).
 CapacityType = Literal["spot", "reserved", "on-demand"]
-DNS_LABEL = r"^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$"
 DURATION = r"^(\d+(s|m|h))+$|^Never$"
 # Karpenter budget durations accept minutes and hours only (cron has no seconds).
 BUDGET_DURATION = r"^(\d+h|\d+m|\d+h\d+m)$"
@@ -64,7 +64,7 @@ class CapacityReservationConfig(ConfigModel):
 
 
 class GpuPoolConfig(ConfigModel):
-    name: str = Field(pattern=DNS_LABEL, description="NodePool name; also the `pool` tag on its instances.")
+    name: PoolName = Field(description="NodePool name; also the `pool` tag on its instances.")
     families: list[str] = Field(min_length=1, description="GPU instance families, e.g. [g6e, g6, g5].")
     sizes: list[str] = Field(default=[], description="Restrict to these sizes (e.g. [xlarge, 2xlarge]); all sizes when empty.")
     capacity_types: list[CapacityType] = Field(
