@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 STACKS := dev staging prod
 
-.PHONY: synth synth-all test scan bench clean
+.PHONY: synth synth-all test scan bench clean promtool
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,20 @@ synth: $(STAMP)
 synth-all: $(STAMP)
 	$(BIN)/llmctl synth $(STACKS) | grep "^synth "
 
-## The whole test suite (unit, stacks, policies, llmctl against moto), after the Checkov scan.
-test: $(STAMP) scan
-	$(BIN)/pytest
+## The whole test suite (unit, stacks, policies, llmctl against moto, promtool rule tests), after the Checkov scan.
+test: $(STAMP) scan promtool
+	PATH="$(CURDIR)/$(PROMTOOL_DIR):$$PATH" $(BIN)/pytest
+
+# promtool checks and unit-tests every rendered PrometheusRule (tests/observability). It comes from
+# Debian's `prometheus` package, unpacked into .tools/ (nothing is installed, no service starts);
+# a promtool already on PATH is used as is.
+TOOLS := .tools
+PROMTOOL_DIR := $(TOOLS)/prometheus/usr/bin
+
+promtool:
+	@if [ -x $(PROMTOOL_DIR)/promtool ] || command -v promtool > /dev/null; then exit 0; fi; \
+	mkdir -p $(TOOLS) && cd $(TOOLS) && rm -f prometheus_*.deb && apt-get download prometheus \
+	&& dpkg-deb -x prometheus_*.deb prometheus && rm -f prometheus_*.deb && ./prometheus/usr/bin/promtool --version
 
 # Checkov pins packaging<24 and an old boto3 that pulumi cannot live with: it gets its own venv.
 SCAN_VENV := .scan-venv
