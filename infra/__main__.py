@@ -85,7 +85,8 @@ observability = Observability(
     f"{name}-observability",
     ObservabilityArgs(
         config=cfg.observability, cluster_name=cluster.name, boundary_arn=boundary.policy_arn,
-        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group], region=cfg.region,
+        team_receivers={team: t.alerts for team, t in cfg.teams.items() if t.alerts is not None},
     ),
     opts=platform_opts,
 )

@@ -6,7 +6,8 @@ from typing import Any
 
 from components.cluster.render import SYSTEM_TAINT
 from components.observability.models import ObservabilityConfig
-from components.observability.versions import DASHBOARD_LABEL, KEDA_OPERATOR_SA, PROMETHEUS_FULLNAME
+from components.observability.alertmanager import SECRET_NAME as RECEIVERS_SECRET
+from components.observability.versions import ALERTMANAGER_SA, DASHBOARD_LABEL, KEDA_OPERATOR_SA, PROMETHEUS_FULLNAME
 
 # The system node group is tainted (components/cluster): cluster services tolerate it, GPU nodes
 # stay reserved for serving.
@@ -39,7 +40,8 @@ def keda_values(system_node_selector: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def prometheus_stack_values(cfg: ObservabilityConfig, system_node_selector: dict[str, str]) -> dict[str, Any]:
+def prometheus_stack_values(cfg: ObservabilityConfig, system_node_selector: dict[str, str],
+                            alertmanager_config: dict[str, Any] | None = None) -> dict[str, Any]:
     everything: dict[str, Any] = {}  # an empty selector matches every object in every namespace
     return {
         "fullnameOverride": PROMETHEUS_FULLNAME,
@@ -76,7 +78,14 @@ def prometheus_stack_values(cfg: ObservabilityConfig, system_node_selector: dict
         },
         "alertmanager": {
             "enabled": cfg.alertmanager,
-            "alertmanagerSpec": {"nodeSelector": system_node_selector, "tolerations": SYSTEM_TOLERATIONS},
+            # Named, so its Pod Identity association (SNS publish) binds to a known ServiceAccount.
+            "serviceAccount": {"create": True, "name": ALERTMANAGER_SA},
+            **({"config": alertmanager_config} if alertmanager_config is not None else {}),
+            "alertmanagerSpec": {
+                "nodeSelector": system_node_selector, "tolerations": SYSTEM_TOLERATIONS,
+                # Receiver credentials, mounted at /etc/alertmanager/secrets/<name>/ (alertmanager.py).
+                **({"secrets": [RECEIVERS_SECRET]} if alertmanager_config is not None else {}),
+            },
         },
         "grafana": {
             "enabled": cfg.grafana,

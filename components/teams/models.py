@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from components.config_base import ConfigModel
+from components.observability.models import ReceiverConfig
 
 # A team name becomes a tag value, a Kubernetes label value and part of Secret and NodePool names.
 TEAM_NAME = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
@@ -24,4 +25,8 @@ class TeamConfig(ConfigModel):
     owner: str | None = Field(
         default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
         description="Contact e-mail of the team; becomes the `owner` tag on the team's serving resources.",
+    )
+    alerts: ReceiverConfig | None = Field(
+        default=None,
+        description="Receiver of the alerts of this team's endpoints (routed on the alert's `team` label); the platform receiver gets them otherwise.",
     )
