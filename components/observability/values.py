@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from components.cluster.render import SYSTEM_TAINT
-from components.observability.models import ObservabilityConfig
 from components.observability.alertmanager import SECRET_NAME as RECEIVERS_SECRET
+from components.observability.models import ObservabilityConfig
 from components.observability.versions import ALERTMANAGER_SA, DASHBOARD_LABEL, KEDA_OPERATOR_SA, PROMETHEUS_FULLNAME
 
 # The system node group is tainted (components/cluster): cluster services tolerate it, GPU nodes
