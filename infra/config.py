@@ -85,6 +85,13 @@ class StackConfig(ConfigModel):
         return endpoints
 
     @model_validator(mode="after")
+    def _alerts_reach_someone(self) -> StackConfig:
+        if self.environment in ("staging", "prod") and (not self.observability.alertmanager or self.observability.alerting.receiver is None):
+            raise _KeyError(("observability", "alerting", "receiver"), None,
+                            f"{self.environment} needs Alertmanager with a receiver so alerts reach someone; set snsTopicArn, slackWebhookSecret or pagerdutyKeySecret")
+        return self
+
+    @model_validator(mode="after")
     def _cross_section(self) -> StackConfig:
         zones = REGIONS[self.region]
         if self.network.az_count > len(zones):
@@ -120,9 +127,6 @@ class StackConfig(ConfigModel):
                     ("gpu", "pools", i, "gpuLimit"), gpu_pool.gpu_limit,
                     f"the endpoints on {gpu_pool.name} need {floor} GPU(s) while a release runs both slots (gpus x replicas.min of every slot with a model); raise gpuLimit to >= {floor}",
                 )
-        if self.environment in ("staging", "prod") and (not self.observability.alertmanager or self.observability.alerting.receiver is None):
-            raise _KeyError(("observability", "alerting", "receiver"), None,
-                            f"{self.environment} needs Alertmanager with a receiver so alerts reach someone; set snsTopicArn, slackWebhookSecret or pagerdutyKeySecret")
         for name, endpoint in self.endpoints.items():
             if self.teams and endpoint.team not in self.teams:
                 raise _KeyError(("endpoints", name, "team"), endpoint.team, f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams))}")
