@@ -99,12 +99,20 @@ def selectors(expr: str) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
+_GROUPING = re.compile(r"\b(?:by|without)\s*\(([^)]*)\)")
+_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
 def unknown_labels(expr: str) -> list[str]:
-    """Selector labels the model says do not exist on the selected metric ("metric: label")."""
+    """Selector labels the model says do not exist on the selected metric ("metric: label"), and
+    grouping labels (`by (...)`) no platform metric of the expression carries ("by: label")."""
     problems = []
     for metric, matchers in selectors(expr):
         allowed = series_labels(metric)
         problems += [f"{metric}: {label}" for label in matchers if label not in allowed]
+    carried = frozenset().union(*(series_labels(name) for name in _NAME.findall(expr)))
+    for group in _GROUPING.findall(expr):
+        problems += [f"by: {label}" for label in (g.strip() for g in group.split(",")) if label and label not in carried]
     return problems
 
 

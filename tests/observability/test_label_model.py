@@ -81,6 +81,8 @@ def test_a_selector_on_a_label_the_series_lacks_is_refused():
         lm.series("vllm:num_requests_waiting", {"slot": "blue"})
     assert lm.unknown_labels('sum(vllm:num_requests_waiting{endpoint="chat",slot="blue"})') == ["vllm:num_requests_waiting: slot"]
     assert lm.unknown_labels('vllm:e2e_request_latency_seconds_bucket{le="1",llm_slot="blue"}') == []
+    assert lm.unknown_labels("max by (Hostname, gpu) (DCGM_FI_DEV_GPU_TEMP)") == ["by: Hostname"]
+    assert lm.unknown_labels("sum by (le) (rate(vllm:e2e_request_latency_seconds_bucket[5m]))") == []
 
 
 def test_release_watch_and_cost_queries_follow_the_model():
