@@ -63,6 +63,8 @@ class SlotSpec:
     def selector(self) -> dict[str, str]:
         # Immutable on a Deployment: never include the model (a release changes it in place).
         # Not `endpoint`/`slot`: prometheus-operator overwrites `endpoint` on every scraped series.
+        # Changing these replaces the Deployment (immutable selector): roll such a change out through
+        # the idle slot first (docs/control-loops.md, "Deploying the rename").
         return {"app.kubernetes.io/name": "vllm", lm.LLM_ENDPOINT: self.endpoint, lm.LLM_SLOT: self.slot}
 
     @property
