@@ -17,13 +17,15 @@ from components.observability import labels as lm
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / ".tools" / "prometheus" / "usr" / "bin" / "promtool"
+AMTOOL = ROOT / ".tools" / "alertmanager" / "usr" / "bin" / "amtool"
 
 
-def promtool() -> str:
-    found = str(LOCAL) if LOCAL.is_file() else shutil.which("promtool")
+def promtool(local: Path | None = None, name: str = "promtool") -> str:
+    local = LOCAL if local is None else local
+    found = str(local) if local.is_file() else shutil.which(name)
     if found:
         return found
-    message = "promtool not found: run `make promtool` (Debian's prometheus package into .tools/) or install it"
+    message = f"{name} not found: run `make promtool` (Debian's prometheus packages into .tools/) or install it"
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(message)
     pytest.skip(message)
@@ -31,6 +33,10 @@ def promtool() -> str:
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([promtool(), *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def amtool(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([promtool(AMTOOL, "amtool"), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> Path:

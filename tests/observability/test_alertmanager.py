@@ -119,3 +119,28 @@ def test_a_plain_text_webhook_is_refused(tmp_path):
         load_stack("prod", tmp_path)
     assert "must name a Pulumi secret config key" in str(err.value) and "\n" not in str(err.value).strip()
 
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_amtool_accepts_every_stacks_alertmanager_config(stack, tmp_path):
+    from tests.conftest import synthesized
+    from tests.observability.promtool import amtool, write_json
+
+    [release] = [r for r in synthesized(stack).of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == versions.PROMETHEUS_CHART]
+    write_json(tmp_path / "alertmanager.yaml", release.inputs["values"]["alertmanager"]["config"])
+    result = amtool("check-config", "alertmanager.yaml", cwd=tmp_path)
+    assert result.returncode == 0 and "SUCCESS" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("labels", "receivers"), [
+    (["team=applied-ai", "severity=critical"], "platform-critical,team-applied-ai-critical"),  # pages the team, tells the platform
+    (["team=applied-ai", "severity=warning"], "team-applied-ai"),
+    (["team=search", "severity=critical"], "platform-critical"),  # a team without receiver
+    (["team=search", "severity=warning"], "platform"),
+    (["alertname=Watchdog", "severity=none"], "null"),
+])
+def test_alertmanagers_own_router_sends_each_alert_to_its_receivers(tmp_path, labels, receivers):
+    from tests.observability.promtool import amtool, write_json
+
+    write_json(tmp_path / "alertmanager.yaml", alertmanager.alertmanager_config(AlertingConfig(receiver=PLATFORM), TEAMS, "us-east-1"))
+    result = amtool("config", "routes", "test", "--config.file", "alertmanager.yaml", *labels, cwd=tmp_path)
+    assert result.stdout.strip() == receivers, result.stdout + result.stderr

@@ -13,7 +13,7 @@ def test_make_test_gets_promtool_first():
     makefile = (pt.ROOT / "Makefile").read_text()
     test_target = re.search(r"^test:(.*)$", makefile, re.M)
     assert test_target and "promtool" in test_target.group(1).split()
-    assert "apt-get download prometheus" in makefile and "dpkg-deb -x" in makefile
+    assert "apt-get download prometheus " in makefile and "apt-get download prometheus-alertmanager" in makefile and "dpkg-deb -x" in makefile
     assert "make test" in (pt.ROOT / ".ci" / "run").read_text()
 
 
