@@ -37,14 +37,16 @@ def secret_files(platform: ReceiverConfig | None, teams: dict[str, ReceiverConfi
     return files
 
 
-def _receiver(name: str, owner: str, cfg: ReceiverConfig, region: str, page: bool) -> dict[str, Any]:
+def _receiver(name: str, owner: str, cfg: ReceiverConfig, page: bool) -> dict[str, Any]:
     receiver: dict[str, Any] = {"name": name}
     if cfg.slack_webhook_secret:
         slack = {"api_url_file": f"{SECRETS_DIR}/{owner}-slack", "send_resolved": True,
                  "title": '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}', "text": "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}"}
         receiver["slack_configs"] = [{**slack, **({"channel": cfg.slack_channel} if cfg.slack_channel else {})}]
     if cfg.sns_topic_arn:
-        # SigV4 with the default credential chain: the Pod Identity role of Alertmanager's ServiceAccount.
+        # SigV4 with the default credential chain (the Pod Identity role of Alertmanager's
+        # ServiceAccount), signed for the topic's own region.
+        region = cfg.sns_topic_arn.split(":")[3]
         receiver["sns_configs"] = [{"topic_arn": cfg.sns_topic_arn, "sigv4": {"region": region}, "send_resolved": True,
                                     "subject": "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}"}]
     if page and cfg.pagerduty_key_secret:
@@ -52,14 +54,14 @@ def _receiver(name: str, owner: str, cfg: ReceiverConfig, region: str, page: boo
     return receiver
 
 
-def _pair(owner: str, cfg: ReceiverConfig, region: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _pair(owner: str, cfg: ReceiverConfig) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The owner's receivers (warning, and critical with paging) and the route choosing by severity."""
-    receivers = [_receiver(owner, owner, cfg, region, page=False), _receiver(f"{owner}-critical", owner, cfg, region, page=True)]
+    receivers = [_receiver(owner, owner, cfg, page=False), _receiver(f"{owner}-critical", owner, cfg, page=True)]
     route = {"receiver": owner, "routes": [{"receiver": f"{owner}-critical", "matchers": ['severity="critical"']}]}
     return receivers, route
 
 
-def alertmanager_config(alerting: AlertingConfig, teams: dict[str, ReceiverConfig], region: str) -> dict[str, Any]:
+def alertmanager_config(alerting: AlertingConfig, teams: dict[str, ReceiverConfig]) -> dict[str, Any]:
     """Critical alerts always reach the platform receiver too; a team's alerts (label `team`) go to
     the team's receiver; everything else to the platform's. Without any receiver, alerts are dropped
     (dev only: the stack config refuses that in staging and prod)."""
@@ -67,12 +69,12 @@ def alertmanager_config(alerting: AlertingConfig, teams: dict[str, ReceiverConfi
     routes: list[dict[str, Any]] = [{"receiver": "null", "matchers": ['alertname=~"Watchdog|InfoInhibitor"']}]
     default = "null"
     if alerting.receiver is not None:
-        platform_receivers, _ = _pair(PLATFORM, alerting.receiver, region)
+        platform_receivers, _ = _pair(PLATFORM, alerting.receiver)
         receivers += platform_receivers
         routes.append({"receiver": f"{PLATFORM}-critical", "matchers": ['severity="critical"'], "continue": True})
         default = PLATFORM
     for team, cfg in sorted(teams.items()):
-        team_receivers, route = _pair(team_owner(team), cfg, region)
+        team_receivers, route = _pair(team_owner(team), cfg)
         receivers += team_receivers
         routes.append({**route, "matchers": [f'{lm.TEAM}="{team}"']})
     return {

@@ -19,6 +19,7 @@ from components.k8s import apply
 from components.observability import alertmanager, alerts, iam, versions
 from components.observability.models import ObservabilityConfig, ReceiverConfig
 from components.observability.values import keda_values, prometheus_stack_values
+from components.placement import SystemPlacement
 from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
@@ -38,9 +39,8 @@ class ObservabilityArgs:
     config: ObservabilityConfig
     cluster_name: pulumi.Input[str]
     boundary_arn: pulumi.Input[str]
-    system_node_selector: dict[str, str] = field(default_factory=dict)
+    system: SystemPlacement  # the system nodes cluster services run on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the system node group
-    region: str | None = None  # the stack's aws:region when omitted (SNS receivers sign for it)
     team_receivers: dict[str, ReceiverConfig] = field(default_factory=dict)  # llm-platform:teams.<team>.alerts
 
 
@@ -71,7 +71,7 @@ class Observability(pulumi.ComponentResource):
             namespace=versions.MONITORING_NAMESPACE,
             cleanup_on_fail=True,
             timeout=900,
-            values=prometheus_stack_values(cfg, args.system_node_selector, alerting),
+            values=prometheus_stack_values(cfg, args.system, alerting),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on, *alerting_ready]),
         )
 
@@ -98,7 +98,7 @@ class Observability(pulumi.ComponentResource):
             repository=versions.KEDA_REPO,
             namespace=versions.KEDA_NAMESPACE,
             cleanup_on_fail=True,
-            values=keda_values(args.system_node_selector),
+            values=keda_values(args.system),
             # Credentials are injected when the operator pod starts: associate first. The
             # ServiceMonitors in its values need the Prometheus operator's CRDs.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[keda_ns, association, prometheus]),
@@ -115,7 +115,6 @@ class Observability(pulumi.ComponentResource):
         """Alertmanager's config, plus what it needs first: the Secret of credential files (from
         Pulumi secrets) and, for SNS receivers, a Pod Identity role that may publish to them only."""
         alerting = args.config.alerting
-        region = args.region or pulumi.Config("aws").require("region")
         ready: list[pulumi.Resource] = []
         files = alertmanager.secret_files(alerting.receiver, args.team_receivers)
         if files:
@@ -133,4 +132,4 @@ class Observability(pulumi.ComponentResource):
             aws.iam.RolePolicy(f"{name}-alertmanager-sns", role=role.id, policy=json.dumps(alertmanager.sns_publish_policy(topics)),
                                opts=pulumi.ResourceOptions(parent=self))
             ready.append(association)
-        return alertmanager.alertmanager_config(alerting, args.team_receivers, region), ready
+        return alertmanager.alertmanager_config(alerting, args.team_receivers), ready

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from components.cluster.render import SYSTEM_PLACEMENT
 from components.observability import alertmanager, versions
 from components.observability.component import Observability, ObservabilityArgs
 from components.observability.models import AlertingConfig, ObservabilityConfig, ReceiverConfig
@@ -20,7 +21,7 @@ WEBHOOK = "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
 
 
 def test_routes_by_severity_and_team():
-    cfg = alertmanager.alertmanager_config(AlertingConfig(receiver=PLATFORM), TEAMS, "us-east-1")
+    cfg = alertmanager.alertmanager_config(AlertingConfig(receiver=PLATFORM), TEAMS)
     routes = cfg["route"]["routes"]
     assert cfg["route"]["receiver"] == "platform"
     assert routes[1] == {"receiver": "platform-critical", "matchers": ['severity="critical"'], "continue": True}
@@ -50,7 +51,7 @@ def _observability(**kw):
     return record(
         lambda: Observability("obs", ObservabilityArgs(
             config=ObservabilityConfig(alerting=AlertingConfig(receiver=PLATFORM)), cluster_name="c", boundary_arn="arn:aws:iam::1:policy/b",
-            region="us-east-1", team_receivers=TEAMS)),
+            system=SYSTEM_PLACEMENT, team_receivers=TEAMS)),
         stack="t", config={"aws:region": "us-east-1", "llm-platform:appliedAiSlack": WEBHOOK, "llm-platform:platformPager": "R0UTINGKEY"},
     )
 
@@ -141,6 +142,6 @@ def test_amtool_accepts_every_stacks_alertmanager_config(stack, tmp_path):
 def test_alertmanagers_own_router_sends_each_alert_to_its_receivers(tmp_path, labels, receivers):
     from tests.observability.promtool import amtool, write_json
 
-    write_json(tmp_path / "alertmanager.yaml", alertmanager.alertmanager_config(AlertingConfig(receiver=PLATFORM), TEAMS, "us-east-1"))
+    write_json(tmp_path / "alertmanager.yaml", alertmanager.alertmanager_config(AlertingConfig(receiver=PLATFORM), TEAMS))
     result = amtool("config", "routes", "test", "--config.file", "alertmanager.yaml", *labels, cwd=tmp_path)
     assert result.stdout.strip() == receivers, result.stdout + result.stderr
