@@ -11,6 +11,7 @@ from pydantic import Field
 
 from components.config_base import ConfigModel
 from components.cost.models import BudgetConfig
+from components.observability.models import ReceiverConfig
 
 
 class TeamConfig(ConfigModel):
@@ -26,4 +27,8 @@ class TeamConfig(ConfigModel):
     )
     budget: BudgetConfig | None = Field(
         default=None, description="Monthly AWS Budget on spend tagged team=<name> (once the tag is active in billing), alerting the team's subscribers.",
+    )
+    alerts: ReceiverConfig | None = Field(
+        default=None,
+        description="Receiver of the alerts of this team's endpoints (routed on the alert's `team` label); the platform receiver gets them otherwise.",
     )
