@@ -23,8 +23,9 @@ from components.cluster.iam import (
 )
 from components.cluster.models import ClusterConfig
 from components.cluster.nodes import SystemNodeGroup, SystemNodeGroupArgs
-from components.cluster.render import DEFAULT_STORAGE_CLASS, LOG_TYPES, addon_configuration, kubeconfig, storage_class
+from components.cluster.render import LOG_TYPES, addon_configuration, kubeconfig
 from components.cluster.versions import ADDON_VERSIONS
+from components.cost.volumes import extra_volume_tags
 from components.kms import log_key_policy
 from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
@@ -35,7 +36,7 @@ BOOTSTRAP_TAG = "llm-platform-bootstrap"
 # Add-ons nodes need before they can become Ready (CNI, kube-proxy) or before pods get AWS
 # credentials (Pod Identity agent); the others need running nodes to become ACTIVE.
 ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
-ADDONS_AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
+ADDONS_AFTER_NODES = ("coredns", "aws-ebs-csi-driver", "eks-node-monitoring-agent")
 
 
 @dataclass
@@ -60,10 +61,12 @@ class Cluster(pulumi.ComponentResource):
     k8s_provider: k8s.Provider
     kubernetes_version: str
     system_node_group: aws.eks.NodeGroup
-    storage_class: str  # the default StorageClass the stack creates (encrypted gp3, stack key)
+    ebs_key: aws.kms.Key  # encrypts the volumes of the default StorageClass (components/cost/storage.py)
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:cluster:Cluster", name, None, opts)
+        # Stack tags on every EBS CSI volume; the claim's team comes from the StorageClass.
+        self._volume_tags = extra_volume_tags(args.stack_tags)
         self._name, self._args, cfg = name, args, args.config
         invoke = pulumi.InvokeOutputOptions(parent=self)
         self._account_id = aws.get_caller_identity_output(opts=invoke).account_id
@@ -98,7 +101,6 @@ class Cluster(pulumi.ComponentResource):
         self.oidc_issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer if ids else "")
         self.node_security_group_id = node_sg.id
         self.k8s_provider = self._kubernetes_provider(admin_access)
-        self.storage_class = self._default_storage_class()
         self.register_outputs({
             "name": self.name, "endpoint": self.endpoint, "arn": self.arn, "oidcIssuer": self.oidc_issuer,
             "nodeSecurityGroupId": self.node_security_group_id, "kubernetesVersion": self.kubernetes_version,
@@ -228,8 +230,10 @@ class Cluster(pulumi.ComponentResource):
         for p in EBS_CSI_MANAGED_POLICIES:
             aws.iam.RolePolicyAttachment(f"{name}-ebs-csi-{p.rsplit('/', 1)[-1]}", role=ebs_role.name, policy_arn=self._managed(p), opts=child)
         key_use = self._ebs_key(ebs_role)
-        deps = {"aws-ebs-csi-driver": [nodes.node_group, ebs_identity, key_use], "coredns": [nodes.node_group]}
-        self._after_nodes = {addon: self._addon(name, addon, versions[addon], self._tags, deps[addon]) for addon in ADDONS_AFTER_NODES}
+        deps = {"aws-ebs-csi-driver": [nodes.node_group, ebs_identity, key_use], "coredns": [nodes.node_group],
+                "eks-node-monitoring-agent": [nodes.node_group]}
+        for addon in ADDONS_AFTER_NODES:
+            self._addon(name, addon, versions[addon], self._tags, deps[addon])
         return nodes.node_group
 
     def _ebs_key(self, ebs_role: aws.iam.Role) -> aws.iam.RolePolicy:
@@ -247,18 +251,6 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-ebs-csi-kms", role=ebs_role.id, policy=self.ebs_key.arn.apply(lambda arn: json.dumps(ebs_csi_kms_policy(arn))), opts=child,
         )
 
-    def _default_storage_class(self) -> str:
-        """An encrypted gp3 default StorageClass, once the EBS CSI driver runs."""
-        manifest = self.ebs_key.arn.apply(storage_class)
-        k8s.storage.v1.StorageClass(
-            f"{self._name}-{DEFAULT_STORAGE_CLASS}",
-            metadata=manifest["metadata"], provisioner=manifest["provisioner"], parameters=manifest["parameters"],
-            reclaim_policy=manifest["reclaimPolicy"], volume_binding_mode=manifest["volumeBindingMode"],
-            allow_volume_expansion=manifest["allowVolumeExpansion"],
-            opts=pulumi.ResourceOptions(parent=self, provider=self.k8s_provider, depends_on=[self._after_nodes["aws-ebs-csi-driver"]]),
-        )
-        return DEFAULT_STORAGE_CLASS
-
     def _kubernetes_provider(self, admin_access: list) -> k8s.Provider:
         config = pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
             lambda v: json.dumps(kubeconfig(v[0], v[1], v[2], self._args.region))
@@ -270,7 +262,7 @@ class Cluster(pulumi.ComponentResource):
         )
 
     def _addon(self, name: str, addon: str, version: str, tags, depends_on: list) -> aws.eks.Addon:
-        values = addon_configuration(addon)
+        values = addon_configuration(addon, self._volume_tags)
         return aws.eks.Addon(
             f"{name}-{addon}", cluster_name=self.cluster.name, addon_name=addon, addon_version=version,
             configuration_values=json.dumps(values) if values is not None else None,

@@ -13,9 +13,10 @@ SYSTEM_LABELS = {"node-role": "system"}
 SYSTEM_PLACEMENT = SystemPlacement(node_labels=SYSTEM_LABELS, taint_key=SYSTEM_TAINT["key"])
 
 
-def addon_configuration(addon: str) -> dict[str, Any] | None:
+def addon_configuration(addon: str, volume_tags: dict[str, str] | None = None) -> dict[str, Any] | None:
     """configurationValues of a managed add-on (validated by EKS against the add-on's schema,
-    `aws eks describe-addon-configuration`); None keeps the add-on's defaults."""
+    `aws eks describe-addon-configuration`); None keeps the add-on's defaults. `volume_tags`: the
+    EBS CSI driver's extraVolumeTags (components/cost/volumes.py)."""
     if addon == "vpc-cni":
         # Prefix delegation: /28 prefixes per ENI slot, so GPU nodes are not capped by ENI IP count
         # (https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html).
@@ -25,31 +26,18 @@ def addon_configuration(addon: str) -> dict[str, Any] | None:
         return {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}, "enableNetworkPolicy": "true"}
     if addon == "coredns":
         return {"tolerations": SYSTEM_PLACEMENT.tolerations}
+    if addon == "eks-node-monitoring-agent":
+        # The agent's DCGM server must run on the GPU nodes, which carry the nvidia.com/gpu taint
+        # (docs.aws.amazon.com/eks/latest/userguide/node-health-nma.html): without it no GPU fault
+        # becomes a node condition and node repair never sees one.
+        return {"dcgmAgent": {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}}
     if addon == "aws-ebs-csi-driver":
         # The controller lives on the tainted system nodes; the node plugin runs everywhere, GPU nodes included.
-        return {"controller": {"tolerations": SYSTEM_PLACEMENT.tolerations}, "node": {"tolerateAllTaints": True}}
+        controller: dict[str, Any] = {"tolerations": SYSTEM_PLACEMENT.tolerations}
+        if volume_tags:
+            controller["extraVolumeTags"] = dict(volume_tags)
+        return {"controller": controller, "node": {"tolerateAllTaints": True}}
     return None
-
-
-DEFAULT_STORAGE_CLASS = "gp3-encrypted"
-
-
-def storage_class(key_arn: str) -> dict[str, Any]:
-    """The cluster's default StorageClass: encrypted gp3 with the stack's EBS key, made by the EBS CSI
-    driver. New EKS clusters have no default class (EKS 1.30+ dropped the annotation from gp2), so a claim
-    naming none would stay Pending (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions-extended.html)."""
-    return {
-        "apiVersion": "storage.k8s.io/v1",
-        "kind": "StorageClass",
-        "metadata": {"name": DEFAULT_STORAGE_CLASS, "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
-        "provisioner": "ebs.csi.aws.com",
-        # Parameters of the EBS CSI driver (kubernetes-sigs/aws-ebs-csi-driver docs/parameters.md).
-        "parameters": {"type": "gp3", "encrypted": "true", "kmsKeyId": key_arn, "csi.storage.k8s.io/fstype": "ext4"},
-        "reclaimPolicy": "Delete",
-        # Bind where the pod lands: an EBS volume lives in one AZ.
-        "volumeBindingMode": "WaitForFirstConsumer",
-        "allowVolumeExpansion": True,
-    }
 
 
 def root_volume(disk_gib: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.gpu_pools.attribution import slot_node_pool
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
 from components.model_store.component import ModelBucket
@@ -48,6 +49,7 @@ class ServingSlotArgs:
     kubernetes_version: str
     region: str  # the stack's region, passed down from infra/__main__.py (never read from global config)
     cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
+    budget_usd_per_million_tokens: float | None = None  # the endpoint's budget: alert above it
     # The shared ALB's name (IngressGroup annotation alb.ingress.kubernetes.io/load-balancer-name);
     # the cluster name when omitted. Identifies this slot's requests for the scale-from-zero trigger.
     alb_name: pulumi.Input[str] | None = None
@@ -73,7 +75,8 @@ class ServingSlot(pulumi.ComponentResource):
             s3_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: model_s3_uri(bucket, model))
         affinity_types = placement.instance_type_affinity(args.pool, cfg)
         spec = manifests.SlotSpec(
-            endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment, pool=args.pool.name,
+            endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment,
+            pool=slot_node_pool(args.pool, args.endpoint, args.slot),
             config=cfg, min_replicas=args.min_replicas, max_replicas=args.max_replicas, scale_to_zero=args.scale_to_zero,
             region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
             instance_types=tuple(affinity_types) if affinity_types is not None else None,
@@ -132,7 +135,7 @@ class ServingSlot(pulumi.ComponentResource):
             wake = pulumi.Output.all(alb, args.namespace).apply(lambda v: scaling.wake_expression(v[0], v[1], spec.name))
         apply(f"{name}-scaler", scaling.scaled_object(spec, wake), crd_opts)
         apply(f"{name}-podmonitor", manifests.pod_monitor(spec), crd_opts)
-        apply(f"{name}-alerts", alerts.prometheus_rule(spec), crd_opts)
+        apply(f"{name}-alerts", alerts.prometheus_rule(spec, args.cost_per_hour_usd, args.budget_usd_per_million_tokens), crd_opts)
         apply(f"{name}-dashboard", dashboard.dashboard_config_map(spec, args.cost_per_hour_usd), child)
 
         self.register_outputs({"serviceName": self.service_name, "servicePort": PORT, "deploymentName": self.deployment_name})

@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 
 from components.cluster.iam import ebs_csi_kms_policy
-from components.cluster.render import DEFAULT_STORAGE_CLASS, storage_class
+from components.cost.volumes import STORAGE_CLASS as DEFAULT_STORAGE_CLASS
+from components.cost.volumes import storage_class
 from tests.support.manifests import validation_errors
 
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 
 
 def test_the_storage_class_renders_a_valid_encrypted_default_gp3_class():
-    sc = storage_class("arn:aws:kms:us-west-2:111122223333:key/k")
+    sc = storage_class({"kmsKeyId": "arn:aws:kms:us-west-2:111122223333:key/k"})
     assert validation_errors(sc, "1.36") == []
     assert sc["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
     assert sc["parameters"] == {"type": "gp3", "encrypted": "true", "kmsKeyId": "arn:aws:kms:us-west-2:111122223333:key/k",

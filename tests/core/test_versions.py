@@ -27,7 +27,7 @@ def test_kube_proxy_and_coredns_follow_the_cluster_minor(minor):
     pins = ADDON_VERSIONS[minor]
     assert _minor(pins["kube-proxy"]) == minor
     assert pins["coredns"].startswith(COREDNS_FOR_MINOR[minor] + ".")
-    assert set(pins) == {"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+    assert set(pins) == {"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver", "eks-node-monitoring-agent"}
 
 
 def test_every_stack_pins_builds_of_its_own_minor_and_is_at_least_1_35(inventories):
