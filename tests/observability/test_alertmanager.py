@@ -51,7 +51,7 @@ def _observability(**kw):
     return record(
         lambda: Observability("obs", ObservabilityArgs(
             config=ObservabilityConfig(alerting=AlertingConfig(receiver=PLATFORM)), cluster_name="c", boundary_arn="arn:aws:iam::1:policy/b",
-            system=SYSTEM_PLACEMENT, team_receivers=TEAMS)),
+            system=SYSTEM_PLACEMENT, storage_class="gp3-encrypted", team_receivers=TEAMS)),
         stack="t", config={"aws:region": "us-east-1", "llm-platform:appliedAiSlack": WEBHOOK, "llm-platform:platformPager": "R0UTINGKEY"},
     )
 
