@@ -26,6 +26,8 @@ try:
     cfg = load_config(*config_from_pulumi())
 except ConfigError as exc:
     raise pulumi.RunError(str(exc)) from None
+for warning in cfg.warnings():
+    pulumi.log.warn(warning)
 
 aws = aws_provider(cfg)
 aws_opts = pulumi.ResourceOptions(provider=aws)

@@ -39,7 +39,8 @@ def synth(
     root = project_root()
     try:
         for stack in stacks:  # validate every stack file before writing anything
-            load_stack(stack, root)
+            for warning in load_stack(stack, root).warnings():
+                typer.echo(f"warning: {warning}", err=True)
         for stack in stacks:
             _, text = synth_to(stack, out or Path("build") / stack, root)
             typer.echo(text)
