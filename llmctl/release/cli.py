@@ -16,6 +16,7 @@ from llmctl.release import ops
 from llmctl.release.apply import Applier, PulumiApplier
 from llmctl.release.errors import ReleaseError
 from llmctl.release.gate import Target
+from llmctl.release.target import DEFAULT_LOCK_TIMEOUT
 from llmctl.release.watch import watch, watch_prometheus
 
 release_app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
@@ -23,6 +24,8 @@ release_app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc
 STACK = typer.Argument(..., help="Stack name: stacks/Pulumi.<stack>.yaml")
 ENDPOINT = typer.Option(None, "--endpoint", "-e", help="Endpoint name (optional when the stack has one).")
 JSON = typer.Option(False, "--json", help="Print one JSON document.")
+LOCK_TIMEOUT = typer.Option(
+    DEFAULT_LOCK_TIMEOUT, "--lock-timeout", help="Seconds to wait for another operator's lock on the stack before giving up (exit 2).")
 NO_APPLY = typer.Option(False, "--no-apply", help="Only write the stack file (and history); apply later with `pulumi up`.")
 
 
@@ -31,10 +34,12 @@ def make_applier(root: Path) -> Applier:
     return PulumiApplier(root, on_output=lambda line: typer.echo(line, err=True))
 
 
-def _stack(stack: str) -> ops.Stack:
+def _stack(stack: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> ops.Stack:
     from llmctl.synth.runner import project_root
 
-    return ops.Stack.load(project_root(), stack)
+    if not 0 <= lock_timeout <= 3600:
+        raise ReleaseError(f"--lock-timeout {lock_timeout:g}: must be 0-3600 seconds")
+    return ops.Stack.load(project_root(), stack, lock_timeout=lock_timeout, notify=lambda line: typer.echo(line, err=True))
 
 
 def _emit(as_json: bool, doc: dict[str, Any], lines: list[str]) -> None:
@@ -65,6 +70,46 @@ def status(stack: str = STACK, endpoint: str | None = ENDPOINT, as_json: bool = 
             lines.append(f"  {slot:<5} {info['weight']:>3}%  {info['model'] or '(empty)'}  replicas {reps['min']}..{reps['max']}")
         for entry in body["history"][-5:]:
             lines.append(f"  #{entry['id']} {entry['at']} {entry['action']} {entry['outcome']} {entry['to']['blue']}/{entry['to']['green']} by {entry['by']}")
+        if body["unfinished"]:
+            lines.append(_unfinished_line(doc["stack"], name, body["unfinished"]))
+    _emit(as_json, doc, lines)
+
+
+def _unfinished_line(stack: str, endpoint: str, info: dict[str, Any]) -> str:
+    applied = ", ".join(f"{s}%" for s in info["stepsApplied"]) or "none"
+    if info["running"]:
+        return f"  RUNNING release #{info['release']} {info['action']} (pid {info['pid']}, steps applied: {applied})"
+    return (f"  UNFINISHED release #{info['release']} {info['action']} {info['outcome']} (steps applied: {applied}; "
+            f"from blue {info['from']['blue']} / green {info['from']['green']}): its process died; "
+            f"`llmctl release rollback {stack} --endpoint {endpoint}` {'undoes' if info['action'] == 'promote' else 'finishes'} it")
+
+
+@release_app.command()
+def history(
+    stack: str = STACK,
+    repair: bool = typer.Option(False, "--repair", help="Move a damaged history aside and keep the entries that still validate."),
+    lock_timeout: float = LOCK_TIMEOUT,
+    as_json: bool = JSON,
+) -> None:
+    """Show the release history (validated), or --repair a damaged one."""
+    from llmctl.release import history as hist
+    from llmctl.release.lock import stack_lock
+
+    def body() -> tuple[dict[str, Any], list[str]]:
+        target = _stack(stack, lock_timeout)
+        if not repair:
+            entries = target.history().releases
+            return ({"stack": stack, "releases": [e.model_dump(mode="json", by_alias=True, exclude_none=True) for e in entries]},
+                    [f"#{e.id} {e.at} {e.endpoint} {e.action} {e.outcome} by {e.by}" for e in entries] or ["no releases recorded"])
+        with stack_lock(target.root, stack, "history --repair", lock_timeout, target.notify):
+            aside, kept = hist.repair(target.root, stack)
+        if aside is None:
+            return {"stack": stack, "repaired": False, "kept": len(kept)}, [f"{stack}: history is valid ({len(kept)} entries); nothing to repair"]
+        line = (f"{stack}: damaged history moved to {aside.relative_to(target.root)}; kept {len(kept)} entries that still validate "
+                f"({', '.join(f'#{e.id}' for e in kept) or 'none'}); compare with git before committing")
+        return {"stack": stack, "repaired": True, "kept": len(kept), "movedTo": str(aside.relative_to(target.root))}, [line]
+
+    doc, lines = _run(body)
     _emit(as_json, doc, lines)
 
 
@@ -76,10 +121,11 @@ def prepare(
     image: str | None = typer.Option(None, "--image", help="Pinned serving image for this slot."),
     replicas: int | None = typer.Option(None, "--replicas", help="replicas.min once the slot takes traffic (max raised to match)."),
     endpoint: str | None = ENDPOINT,
+    lock_timeout: float = LOCK_TIMEOUT,
     as_json: bool = JSON,
 ) -> None:
     """Set the idle slot's model (first step of a release); refuses the live slot. Apply with `pulumi up`."""
-    doc = _run(lambda: ops.prepare(_stack(stack), endpoint, slot, model, image, replicas))
+    doc = _run(lambda: ops.prepare(_stack(stack, lock_timeout), endpoint, slot, model, image, replicas))
     lines = [f"{doc['endpoint']}: slot {slot} now serves {model} (release #{doc['release']}); "
              f"run `pulumi up -s {stack}`, wait for it to be ready, then `llmctl release gate {stack} --slot {slot}`"]
     if doc["standbyReplicas"] == 0:
@@ -148,12 +194,13 @@ def promote(
     max_p95_ms: float | None = MAX_P95,
     timeout: float = TIMEOUT,
     endpoint: str | None = ENDPOINT,
+    lock_timeout: float = LOCK_TIMEOUT,
     as_json: bool = JSON,
 ) -> None:
     """Gate, then shift weights to --to (canary steps, watched, rolled back on breach); writes and applies the stack file."""
 
     def body() -> ops.Outcome:
-        target = _stack(stack)
+        target = _stack(stack, lock_timeout)
         name, cfg = target.endpoint(endpoint)
         request = _gate_request(to, url, baseline_url, eval_set, model, max_p95_ms, timeout)
         release = target.cfg.release
@@ -185,11 +232,12 @@ def promote(
 
 
 @release_app.command()
-def rollback(stack: str = STACK, no_apply: bool = NO_APPLY, endpoint: str | None = ENDPOINT, as_json: bool = JSON) -> None:
-    """Restore the weights from before the last completed promote; a second rollback is a no-op."""
+def rollback(stack: str = STACK, no_apply: bool = NO_APPLY, endpoint: str | None = ENDPOINT,
+             lock_timeout: float = LOCK_TIMEOUT, as_json: bool = JSON) -> None:
+    """Undo an unfinished release, else restore the weights from before the last completed promote (a second rollback is a no-op)."""
 
     def body() -> ops.Outcome:
-        target = _stack(stack)
+        target = _stack(stack, lock_timeout)
         return ops.rollback(target, endpoint, None if no_apply else make_applier(target.root))
 
     outcome = _run(body)
