@@ -125,7 +125,7 @@ def parse_history(text: str, label: str, stack: str) -> History:
         where = ".".join(str(p) for p in err["loc"])
         raise ReleaseError(f"{label}: {where}: {err['msg']}; {REPAIR_HINT}") from None
     if history.stack != stack:
-        raise ReleaseError(f"{label}: records stack {history.stack!r}, expected {stack!r}")
+        raise ReleaseError(f"{label}: records stack {history.stack!r}, expected {stack!r}; {REPAIR_HINT}")
     ids = [e.id for e in history.releases]
     if ids != sorted(set(ids)):
         raise ReleaseError(f"{label}: release ids must increase strictly, got {ids}; {REPAIR_HINT}")

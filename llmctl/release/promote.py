@@ -19,7 +19,7 @@ from llmctl.release import history as hist
 from llmctl.release.apply import Applier, ApplyError, apply_weights
 from llmctl.release.errors import ReleaseError
 from llmctl.release.gate import GateReport
-from llmctl.release.stackfile import set_weights
+from llmctl.release.stackfile import locate_weights, set_weights
 from llmctl.release.target import Outcome, Stack, check_slot, fmt, locked, models_of, sigterm_as_interrupt, split, weights_of
 from llmctl.release.watch import WatchResult
 
@@ -127,27 +127,29 @@ class Promotion:
         self.lines.append(f"{self.name}: watch at {weight}%: {result.summary()}")
         if not result.breached:
             return None
-        note = self.restore()
-        self.close("rolled-back", f"breach at {weight}%: {result.summary()}{note}")
-        self.lines.append(f"{self.name}: canary breached at {weight}%; rolled back to {fmt(self.start)}{note}")
+        restored, note = self.restore()
+        summary = f"breach at {weight}%: {result.summary()}"
+        self.close("rolled-back" if restored else "failed", summary + note)
+        done = f"rolled back to {fmt(self.start)}" if restored else "stopped"
+        self.lines.append(f"{self.name}: canary breached at {weight}%; {done}{note}")
         return Outcome(1, self.doc, self.lines)
 
-    def restore(self) -> str:
+    def restore(self) -> tuple[bool, str]:
         """Put back the weight lines this run changed (only if they still hold what it wrote) and
-        re-apply the old weights when anything was applied; returns a note for the record."""
+        re-apply the old weights when anything was applied; (file restored, note for the record)."""
         try:
             set_weights(self.stack.path, self.stack.source, self.name, self.start, expect=[self.written])
         except ReleaseError as exc:
-            return f"; stack file NOT restored: {exc}"
+            return False, f"; stack file NOT restored: {exc}"
         self.written = dict(self.start)
         if self.applier is None or self.cluster == self.start:
-            return ""
+            return True, ""
         try:
             apply_weights(self.applier, self.stack.name, self.name, self.cluster, self.start, urgent=True)
         except ApplyError as exc:
-            return f"; re-applying the restored weights failed too ({exc}): run `pulumi up -s {self.stack.name}`"
+            return True, f"; re-applying the restored weights failed too ({exc}): run `pulumi up -s {self.stack.name}`"
         self.cluster = dict(self.start)
-        return "; restored weights applied"
+        return True, "; restored weights applied"
 
     def close(self, outcome: str, note: str = "") -> None:
         self.journal(outcome=outcome, to=self.start if outcome != "completed" else split(self.to, self.walk[-1]),
@@ -155,15 +157,15 @@ class Promotion:
         self.doc["seconds"] = round(time.perf_counter() - self.began, 3)
 
     def failed(self, exc: ApplyError) -> Outcome:
-        note = self.restore()
+        restored, note = self.restore()
         self.close("failed", f"{exc}{note}")
-        self.lines.append(f"{self.name}: {exc}; stack file restored to {fmt(self.start)}{note}")
+        self.lines.append(f"{self.name}: {exc}; " + (f"stack file restored to {fmt(self.start)}" if restored else "stopped") + note)
         return Outcome(1, self.doc, self.lines)
 
     def interrupted(self) -> Outcome:
-        note = self.restore()  # a second interrupt here leaves the entry unfinished for `rollback`
+        restored, note = self.restore()  # a second interrupt here leaves the entry unfinished for `rollback`
         self.close("interrupted", f"interrupted{note}")
-        self.lines.append(f"{self.name}: interrupted; stack file restored to {fmt(self.start)}{note}")
+        self.lines.append(f"{self.name}: interrupted; " + (f"stack file restored to {fmt(self.start)}" if restored else "stopped") + note)
         return Outcome(130, self.doc, self.lines)
 
     def completed(self) -> Outcome:
@@ -190,6 +192,7 @@ def promote(
     with locked(stack, "promote") as history:
         name, cfg = stack.endpoint(endpoint)
         check_slot(to)
+        locate_weights(stack.path.read_text(), stack.source, name)  # weights shared through an anchor: refused up front
         refuse_unfinished(stack, history, name)
         start = weights_of(cfg)
         if start[to] == 100:

@@ -107,7 +107,7 @@ def _shared(node: Any, key: str) -> str | None:
     name = _anchor(value)
     if name:
         return f"&{name}"
-    merged = getattr(value, "merge", None)
+    merged = getattr(value, "merge", None) if key == "weights" else None  # `weights: {<<: *w, ...}`
     if merged:
         return f"<<: *{_anchor(merged[0]) or '(inline map)'}"
     return None
