@@ -7,6 +7,8 @@ Exit codes: 0 ok, 1 gate blocked / canary rolled back / apply failed, 2 usage or
 from __future__ import annotations
 
 import json
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import typer
 from llmctl.release import ops
 from llmctl.release.apply import Applier, PulumiApplier
 from llmctl.release.errors import ReleaseError
+from llmctl.release.evals import DEFAULT_MAX_ITEMS
 from llmctl.release.gate import Target
 from llmctl.release.target import DEFAULT_LOCK_TIMEOUT
 from llmctl.release.watch import watch, watch_prometheus
@@ -135,8 +138,21 @@ def prepare(
 
 
 def _gate_request(slot: str, url: str | None, baseline_url: str | None, eval_set: str | None, model: str | None,
-                  max_p95_ms: float | None, timeout: float) -> ops.GateRequest:
-    return ops.GateRequest(slot, url, baseline_url, eval_set, model, max_p95_ms, timeout)
+                  max_p95_ms: float | None, timeout: float, max_items: int, quiet: bool) -> ops.GateRequest:
+    return ops.GateRequest(slot, url, baseline_url, eval_set, model, max_p95_ms, timeout, max_items,
+                           None if quiet or not sys.stderr.isatty() else _progress_line())
+
+
+def _progress_line() -> Any:
+    """`gate: eval answers 30/44, 2.1s` rewritten in place on a terminal."""
+    began = time.monotonic()
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\rgate: eval answers {done}/{total}, {time.monotonic() - began:.1f}s{end}")
+        sys.stderr.flush()
+
+    return show
 
 
 URL = typer.Option(None, "--url", help="Candidate base URL (default: the endpoint's host, header X-LLM-Slot: <slot>).")
@@ -144,7 +160,8 @@ BASELINE = typer.Option(None, "--baseline-url", help="Live slot base URL for the
 EVAL_SET = typer.Option(None, "--eval-set", help="JSONL eval set (default: endpoints.<name>.evalSet or release.defaultEvalSet).")
 MODEL = typer.Option(None, "--model", help="Served model name expected in /v1/models (default: the slot's model).")
 MAX_P95 = typer.Option(None, "--max-p95-ms", help="Latency SLO (default: release.maxP95Ms).")
-TIMEOUT = typer.Option(60.0, "--timeout", help="Per-request timeout, seconds.")
+TIMEOUT = typer.Option(60.0, "--timeout", help="Per-request timeout, seconds (0-3600].")
+MAX_ITEMS = typer.Option(DEFAULT_MAX_ITEMS, "--max-items", help="Largest eval set accepted (each item is a request to both slots).")
 
 
 @release_app.command()
@@ -157,12 +174,13 @@ def gate(
     model: str | None = MODEL,
     max_p95_ms: float | None = MAX_P95,
     timeout: float = TIMEOUT,
+    max_items: int = MAX_ITEMS,
     endpoint: str | None = ENDPOINT,
     as_json: bool = JSON,
 ) -> None:
     """Health, served model, smoke completion, p95 latency and eval accuracy vs the live slot. Exit 0 pass, 1 fail."""
-    request = _gate_request(slot, url, baseline_url, eval_set, model, max_p95_ms, timeout)
-    name, report = _run(lambda: ops.gate(_stack(stack), endpoint, request))
+    name, report = _run(lambda: ops.gate(_stack(stack), endpoint, _gate_request(
+        slot, url, baseline_url, eval_set, model, max_p95_ms, timeout, max_items, as_json)))
     _emit(as_json, {"stack": stack, "endpoint": name, **report.as_json()}, [report.table()])
     raise typer.Exit(0 if report.passed else 1)
 
@@ -193,6 +211,7 @@ def promote(
     model: str | None = MODEL,
     max_p95_ms: float | None = MAX_P95,
     timeout: float = TIMEOUT,
+    max_items: int = MAX_ITEMS,
     endpoint: str | None = ENDPOINT,
     lock_timeout: float = LOCK_TIMEOUT,
     as_json: bool = JSON,
@@ -202,7 +221,11 @@ def promote(
     def body() -> ops.Outcome:
         target = _stack(stack, lock_timeout)
         name, cfg = target.endpoint(endpoint)
-        request = _gate_request(to, url, baseline_url, eval_set, model, max_p95_ms, timeout)
+        request = _gate_request(to, url, baseline_url, eval_set, model, max_p95_ms, timeout, max_items, as_json)
+        ops.check_url("--watch-url", watch_url)
+        ops.check_url("--prometheus-url", prometheus_url)
+        if step_pause is not None and not 0 <= step_pause <= 3600:
+            raise ReleaseError(f"--step-pause {step_pause:g}: must be 0-3600 seconds")
         release = target.cfg.release
         pause = release.step_pause_seconds if step_pause is None else step_pause
 

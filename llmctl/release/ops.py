@@ -7,15 +7,18 @@ status / prepare / gate live here; promote and rollback in their own modules (jo
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from components.endpoint.models import SLOTS, EndpointConfig
 from components.endpoint.slots import slot_plan
 from llmctl.release import history as hist
 from llmctl.release.apply import apply_batches
 from llmctl.release.errors import ReleaseError
+from llmctl.release.evals import DEFAULT_MAX_ITEMS
 from llmctl.release.gate import SLOT_HEADER, EvalItem, GateReport, GateSettings, Target, load_eval_set, run_gate
 from llmctl.release.lock import pid_alive
 from llmctl.release.promote import plan_steps, promote
@@ -76,8 +79,27 @@ def prepare(stack: Stack, endpoint: str | None, slot: str, model: str, image: st
 
 # ---- gate -----------------------------------------------------------------------------------
 
+def check_url(option: str, url: str | None) -> str | None:
+    """An http(s) base URL with a host, else a usage error (exit 2) naming the option."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ReleaseError(f"{option} {url!r}: must be an http:// or https:// URL with a host, e.g. https://chat.llm.internal")
+    return url
+
+
+def check_number(option: str, value: float | None, low: float, high: float) -> float | None:
+    if value is not None and not (low < value <= high):
+        raise ReleaseError(f"{option} {value:g}: must be above {low:g} and at most {high:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class GateRequest:
+    """What to gate; checked on construction so an operator's typo is a usage error, never a
+    blocked candidate."""
+
     slot: str
     url: str | None = None
     baseline_url: str | None = None
@@ -85,6 +107,16 @@ class GateRequest:
     model: str | None = None
     max_p95_ms: float | None = None
     timeout_seconds: float = 60.0
+    max_items: int = DEFAULT_MAX_ITEMS
+    progress: Callable[[int, int], None] | None = None
+
+    def __post_init__(self) -> None:
+        check_url("--url", self.url)
+        check_url("--baseline-url", self.baseline_url)
+        check_number("--max-p95-ms", self.max_p95_ms, 0, 3_600_000)
+        check_number("--timeout", self.timeout_seconds, 0, 3600)
+        if self.max_items < 1:
+            raise ReleaseError(f"--max-items {self.max_items}: must be at least 1")
 
 
 def route_url(stack: Stack, endpoint: EndpointConfig, name: str) -> str:
@@ -110,10 +142,10 @@ def gate_inputs(stack: Stack, name: str, request: GateRequest) -> tuple[Target, 
     baseline = Target(request.baseline_url or route_url(stack, endpoint, name), live_model, {SLOT_HEADER: live}, _kind(endpoint, live))
     eval_rel = request.eval_set or endpoint.eval_set or stack.cfg.release.default_eval_set
     eval_path = Path(eval_rel) if Path(eval_rel).is_absolute() else stack.root / eval_rel
-    items = load_eval_set(eval_path, eval_rel)
+    items = load_eval_set(eval_path, eval_rel, request.max_items)
     release = stack.cfg.release
     settings = GateSettings(release.latency_requests, request.max_p95_ms or release.max_p95_ms, release.max_accuracy_drop,
-                            timeout_seconds=request.timeout_seconds)
+                            timeout_seconds=request.timeout_seconds, progress=request.progress)
     return candidate, baseline, items, settings
 
 
