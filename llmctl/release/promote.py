@@ -64,7 +64,8 @@ class Promotion:
     entry: hist.Entry | None = None
     written: dict[str, int] = field(default_factory=dict)  # what the stack file holds, as this run left it
     cluster: dict[str, int] = field(default_factory=dict)  # the furthest weights whose apply started
-    applied: list[int] = field(default_factory=list)
+    applied: list[int] = field(default_factory=list)  # steps whose apply finished
+    touched: bool = False  # an apply started: the cluster may differ from `start`, even if it failed
     began: float = field(default_factory=time.perf_counter)
 
     def __post_init__(self) -> None:
@@ -112,7 +113,7 @@ class Promotion:
         set_weights(self.stack.path, self.stack.source, self.name, weights, expect=[self.written])
         previous, self.written = self.cluster, weights
         if self.applier is not None:
-            self.cluster = weights
+            self.cluster, self.touched = weights, True
             apply_weights(self.applier, self.stack.name, self.name, previous, weights)
             self.applied.append(weight)
             self.journal(outcome="applied-step", stepsApplied=self.applied, applied=True)
@@ -153,7 +154,7 @@ class Promotion:
 
     def close(self, outcome: str, note: str = "") -> None:
         self.journal(outcome=outcome, to=self.start if outcome != "completed" else split(self.to, self.walk[-1]),
-                     applied=bool(self.applied), note=note, pid=None)
+                     applied=self.touched, note=note, pid=None)
         self.doc["seconds"] = round(time.perf_counter() - self.began, 3)
 
     def failed(self, exc: ApplyError) -> Outcome:

@@ -201,7 +201,7 @@ def test_interrupt_restores_a_consistent_stack_file(root, prod, how):
     # the 10 % step reached the Ingress before the interrupt: undone on the cluster too, and recorded as applied
     assert ingress_calls(fake) == [{"blue": 90, "green": 10}, {"blue": 100, "green": 0}]
     last = hist.load_history(root, "prod").releases[-1]
-    assert (last.outcome, last.applied, last.to.as_dict()) == ("interrupted", False, {"blue": 100, "green": 0})
+    assert (last.outcome, last.applied, last.to.as_dict()) == ("interrupted", True, {"blue": 100, "green": 0})
     assert signal.getsignal(signal.SIGTERM) is handler
     assert not list((root / "stacks").glob(".*.tmp"))
 
