@@ -200,6 +200,21 @@ def judge(candidate: list[bool | None], baseline: list[bool | None], limit_point
     return passed, detail, data
 
 
+def eval_check(client: Client, baseline: Target | None, items: list[EvalItem], settings: GateSettings) -> tuple[Any, ...]:
+    """Both slots answer every item at once; the paired comparison judges the drop."""
+    if client.target.kind == "embedding":
+        return True, "not applicable to embedding models"
+    progress = Progress(len(items) * (2 if baseline else 1), settings.progress)
+    with ThreadPoolExecutor(2) as pool:
+        mine = pool.submit(answers, client, items, progress)
+        theirs = pool.submit(_baseline_answers, baseline, items, settings, progress)
+        cand, base = mine.result(), theirs.result()
+    if base is None:
+        right = sum(1 for c in cand if c)
+        return False, f"{100 * right / len(items):.1f}% on {len(items)} prompts; no baseline (pass --baseline-url)"
+    return judge(cand, base, settings.max_accuracy_drop)
+
+
 def run_gate(candidate: Target, baseline: Target | None, items: list[EvalItem], settings: GateSettings,
              clock: Callable[[], float] = time.perf_counter) -> GateReport:
     """Run the checks in order; once the slot is unhealthy or serves the wrong model the rest are skipped."""
@@ -243,24 +258,11 @@ def run_gate(candidate: Target, baseline: Target | None, items: list[EvalItem], 
         ok = value <= settings.max_p95_ms and errors == 0
         return ok, f"p95 {value:.0f} ms over {len(samples)} requests (SLO {settings.max_p95_ms:.0f} ms), {errors} errors"
 
-    def evals() -> tuple[bool, str] | tuple[bool, str, dict[str, Any]]:
-        if candidate.kind == "embedding":
-            return True, "not applicable to embedding models"
-        progress = Progress(len(items) * (2 if baseline else 1), settings.progress)
-        with ThreadPoolExecutor(2) as pool:
-            mine = pool.submit(answers, client, items, progress)
-            theirs = pool.submit(_baseline_answers, baseline, items, settings, progress)
-            cand, base = mine.result(), theirs.result()
-        if base is None:
-            right = sum(1 for c in cand if c)
-            return False, f"{100 * right / len(items):.1f}% on {len(items)} prompts; no baseline (pass --baseline-url)"
-        return judge(cand, base, settings.max_accuracy_drop)
-
     try:
         if check("health", health) and check("model", models):
             check("smoke", smoke)
             check("latency", latency)
-            check("eval", evals)
+            check("eval", lambda: eval_check(client, baseline, items, settings))
         else:
             done = {c.name for c in checks}
             checks.extend(Check(n, False, "skipped: candidate not serving") for n in ("model", "smoke", "latency", "eval") if n not in done)

@@ -200,3 +200,14 @@ def test_the_committed_stacks_are_clean():
     for stack in STACKS:
         cfg = load_config(raw(stack), SOURCE)
         assert isinstance(cfg, StackConfig)
+
+
+def test_pulumi_up_gets_the_namespace_check_too():
+    """`pulumi up` hands the program engine config (config_from_pulumi), not the YAML: the same
+    validation runs there."""
+    from llmctl.synth.runner import run_program
+
+    config = raw("dev")
+    config["llm-platfrom:cost"] = config.pop("llm-platform:cost", {"activateTags": False})
+    with pytest.raises(ConfigError, match=r"^stacks/Pulumi.t.yaml: llm-platfrom:cost: unknown namespace 'llm-platfrom'; did you mean"):
+        run_program("t", config)
