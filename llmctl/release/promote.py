@@ -104,6 +104,8 @@ class Promotion:
                         return breach
             except ApplyError as exc:
                 return self.failed(exc)
+            except ReleaseError as exc:  # the weight lines changed under this run: stop, touch nothing
+                return self.stopped(exc)
             except KeyboardInterrupt:
                 return self.interrupted()
         return self.completed()
@@ -161,6 +163,15 @@ class Promotion:
         restored, note = self.restore()
         self.close("failed", f"{exc}{note}")
         self.lines.append(f"{self.name}: {exc}; " + (f"stack file restored to {fmt(self.start)}" if restored else "stopped") + note)
+        return Outcome(1, self.doc, self.lines)
+
+    def stopped(self, exc: ReleaseError) -> Outcome:
+        """Someone else changed the weights mid-run. The entry stays unfinished (the cluster may
+        run `cluster`), so `status` shows it and `rollback` undoes it once the lines hold one of
+        this release's weights again."""
+        self.journal(note=f"stopped: {exc}")
+        self.lines.append(f"{self.name}: stopped: {exc}; release #{self.doc['release']} stays unfinished with the cluster at "
+                          f"{fmt(self.cluster)}: set the weights back to {fmt(self.written)} and run `llmctl release rollback`")
         return Outcome(1, self.doc, self.lines)
 
     def interrupted(self) -> Outcome:

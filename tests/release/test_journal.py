@@ -182,3 +182,25 @@ def test_a_promote_killed_after_an_applied_canary_step_is_unfinished_and_rollbac
         (1, "prepare", "completed", None), (2, "promote", "rolled-back", None), (3, "rollback", "completed", 2)]
     assert "undone by rollback #3" in releases[1].note
     assert json.loads(run("status", "prod", "-e", "chat", "--json").stdout)["unfinished"] is None
+
+
+def test_weights_changed_between_steps_stop_the_promote_and_leave_it_for_rollback(root):
+    path = root / "stacks" / "Pulumi.prod.yaml"
+
+    def watch_while_someone_moves_weights():
+        path.write_text(path.read_text().replace("blue: 90\n        green: 10", "blue: 70\n        green: 30", 1))
+        from tests.release.test_promote import ok_watch
+        return ok_watch()
+
+    fake = applier_for(root)
+    outcome = ops.promote(ops.Stack.load(root, "prod"), "chat", "green", [10, 50, 100], fake, passing, watch_while_someone_moves_weights)
+    assert outcome.code == 1 and outcome.lines[-1].startswith("chat: stopped: stacks/Pulumi.prod.yaml: llm-platform:endpoints.chat.weights "
+                                                              "now read blue 70 / green 30")
+    assert weights(root)["chat"] == {"blue": 70, "green": 30}  # left as the other operator wrote it
+    assert hist.load_history(root, "prod").unfinished("chat").steps_applied == [10]
+    with pytest.raises(ReleaseError, match="now read blue 70 / green 30") as info:
+        ops.rollback(ops.Stack.load(root, "prod"), "chat", fake)
+    assert info.value.code == 1
+    path.write_text(path.read_text().replace("blue: 70\n        green: 30", "blue: 90\n        green: 10", 1))
+    assert ops.rollback(ops.Stack.load(root, "prod"), "chat", fake).code == 0
+    assert weights(root)["chat"] == {"blue": 100, "green": 0}
