@@ -211,3 +211,11 @@ def test_pulumi_up_gets_the_namespace_check_too():
     config["llm-platfrom:cost"] = config.pop("llm-platform:cost", {"activateTags": False})
     with pytest.raises(ConfigError, match=r"^stacks/Pulumi.t.yaml: llm-platfrom:cost: unknown namespace 'llm-platfrom'; did you mean"):
         run_program("t", config)
+
+
+def test_weights_that_cannot_fit_the_pools_gpus_are_a_warning():
+    config = raw("staging")
+    del config["llm-platform:endpoints"]["code"]["slots"]["green"]["minGpuMemoryGib"]
+    assert load_config(config, SOURCE).warnings() == [
+        "llm-platform:endpoints.code.slots.green: Qwen/Qwen2.5-Coder-14B-Instruct needs 29.5 GB of weights per GPU at tensor "
+        "parallel 1, but pool gpu-general may place it on 24 GiB GPUs; raise gpus or set minGpuMemoryGib"]
