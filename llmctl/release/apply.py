@@ -65,8 +65,12 @@ def apply_batches(stack: str, endpoint: str, before: dict[str, int], after: dict
 
 
 def apply_weights(applier: Applier | None, stack: str, endpoint: str, before: dict[str, int], after: dict[str, int],
-                  urgent: bool = False) -> None:
-    """Bring the cluster from `before` to `after` (the stack file already holds `after`)."""
+                  urgent: bool = False, before_traffic: Callable[[], object] | None = None) -> None:
+    """Bring the cluster from `before` to `after` (the stack file already holds `after`).
+    `before_traffic` runs right before the Ingress update (e.g. capacity.CapacityWait, which
+    raises ApplyError when the incoming slot never gets ready, before any weight moves)."""
     if applier is not None:
         for targets in apply_batches(stack, endpoint, before, after, urgent):
+            if before_traffic is not None and targets == [ingress_urn(stack, endpoint)]:
+                before_traffic()
             applier(stack, targets)

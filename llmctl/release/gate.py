@@ -18,12 +18,12 @@ from typing import Any, Literal
 import certifi
 import httpx
 
+from components.endpoint.names import SLOT_HEADER
 from llmctl.release.evals import EvalItem, load_eval_set
 from llmctl.release.stats import items_needed, pair
 
-__all__ = ["EvalItem", "GateReport", "GateSettings", "Target", "load_eval_set", "run_gate"]
+__all__ = ["SLOT_HEADER", "EvalItem", "GateReport", "GateSettings", "Target", "load_eval_set", "run_gate"]
 
-SLOT_HEADER = "X-LLM-Slot"
 SMOKE_PROMPT = "Reply with the single word: ready"
 EVAL_WORKERS = 8
 

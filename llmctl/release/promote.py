@@ -58,6 +58,7 @@ class Promotion:
     applier: Applier | None
     watch_run: Callable[[], WatchResult] | None
     start: dict[str, int]
+    before_traffic: Callable[[], object] | None = None  # capacity wait before traffic first moves to `to`
     doc: dict[str, Any] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
     gate: dict[str, object] | None = None
@@ -116,7 +117,8 @@ class Promotion:
         previous, self.written = self.cluster, weights
         if self.applier is not None:
             self.cluster, self.touched = weights, True
-            apply_weights(self.applier, self.stack.name, self.name, previous, weights)
+            wait = self.before_traffic if previous[self.to] == 0 else None
+            apply_weights(self.applier, self.stack.name, self.name, previous, weights, before_traffic=wait)
             self.applied.append(weight)
             self.journal(outcome="applied-step", stepsApplied=self.applied, applied=True)
         self.lines.append(f"{self.name}: {fmt(weights)}{' applied' if self.applier else ' written (not applied)'}")
@@ -198,9 +200,11 @@ def promote(
     applier: Applier | None,
     gate_run: Callable[[str], GateReport] | None,
     watch_run: Callable[[], WatchResult] | None,
+    before_traffic: Callable[[], object] | None = None,
 ) -> Outcome:
-    """Gate, then shift weights to `to` step by step (applied and watched unless applier is None).
-    Holds the stack's lock throughout; nothing is written before the history validates."""
+    """Gate, then shift weights to `to` step by step (applied and watched unless applier is None;
+    `before_traffic` waits for the slot's capacity before its first traffic). Holds the stack's
+    lock throughout; nothing is written before the history validates."""
     with locked(stack, "promote") as history:
         name, cfg = stack.endpoint(endpoint)
         check_slot(to)
@@ -216,6 +220,6 @@ def promote(
             walk = [100]
         for weight in walk:  # every intermediate stack file is valid before any traffic moves
             validate_weights(stack, name, split(to, weight))
-        run = Promotion(stack, name, to, walk, applier, watch_run, start)
+        run = Promotion(stack, name, to, walk, applier, watch_run, start, before_traffic)
         blocked = run.run_gate(gate_run) if gate_run is not None else None
         return blocked or run.execute()

@@ -20,6 +20,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from components.endpoint.models import weights_error
 from components.serving.models import ReplicasConfig
 from infra.config import PROJECT, ConfigError, StackConfig, load_config, parse_stack_text
 from llmctl.release.errors import ReleaseError
@@ -155,8 +156,10 @@ def set_weights(path: Path, source: str, endpoint: str, weights: dict[str, int],
     """Write `weights` for `endpoint` by rewriting only the digits of its two weight lines; returns
     (old text, new text). With `expect`, the lines must still hold one of those weight pairs (what
     this release wrote, or found), else nothing is written and the caller hears what changed (exit 1)."""
-    if sum(weights.values()) != 100 or set(weights) != set(SLOT_NAMES):
-        raise ReleaseError(f"weights must be blue + green = 100, got {weights}")
+    if set(weights) != set(SLOT_NAMES):
+        raise ReleaseError(f"weights name exactly blue and green, got {weights}")
+    if error := weights_error(weights["blue"], weights["green"]):
+        raise ReleaseError(f"weights {weights}: {error}")
     old = path.read_text()
     found = locate_weights(old, source, endpoint)
     current = {slot: spot.value for slot, spot in found.items()}

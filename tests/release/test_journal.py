@@ -19,6 +19,7 @@ from llmctl.release import history as hist
 from llmctl.release import ops
 from llmctl.release.errors import ReleaseError
 from tests.release.fake_pulumi import install
+from tests.release.kube_standin import KubeStandIn
 from tests.release.standin import StandIn, copy_project, stack_bytes
 from tests.release.test_promote import GREEN, INGRESS, applier_for, bad_watch, passing, weights
 from tests.support.paths import REPO_ROOT
@@ -105,8 +106,9 @@ def test_a_restore_stops_when_someone_changed_the_weights_it_wrote(root):
     assert outcome.code == 1
     assert outcome.lines[-1].startswith("chat: canary breached at 10%; stopped; ")
     assert hist.load_history(root, "prod").releases[-1].outcome == "failed"
+    first = path.read_text().splitlines().index("        blue: 70") + 1
     assert ("stack file NOT restored: stacks/Pulumi.prod.yaml: llm-platform:endpoints.chat.weights now read blue 70 / green 30 "
-            "(lines 62-63), not blue 90 / green 10 as this release left them: changed by someone else; left as they are") in outcome.lines[-1]
+            f"(lines {first}-{first + 1}), not blue 90 / green 10 as this release left them: changed by someone else; left as they are") in outcome.lines[-1]
     assert weights(root)["chat"] == {"blue": 70, "green": 30}
 
 
@@ -145,9 +147,11 @@ def test_a_promote_killed_after_an_applied_canary_step_is_unfinished_and_rollbac
     install(tmp_path / "bin")
     env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "FAKE_PULUMI_LOG": str(tmp_path / "pulumi.log"),
            "PYTHONPATH": str(REPO_ROOT)}
-    with StandIn("good", MODEL) as live:
+    ready = {("llm-chat", "chat-blue"): [2], ("llm-chat", "chat-green"): [2]}  # capacity is there: the wait passes at once
+    with StandIn("good", MODEL) as live, KubeStandIn(ready) as kube:
         proc = subprocess.Popen([sys.executable, "-m", "llmctl.cli", "release", "promote", "prod", "-e", "chat", "--to", "green",
-                                 "--skip-gate", "--steps", "10,50,100", "--step-pause", "120", "--watch-url", live.url],
+                                 "--skip-gate", "--steps", "10,50,100", "--step-pause", "120", "--watch-url", live.url,
+                                 "--kubeconfig", str(kube.kubeconfig(tmp_path / "kubeconfig"))],
                                 cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 120
         while not any(e.get("outcome") == "applied-step" for e in _history_entries(root)):
