@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from components.catalog import INSTANCE_TYPES, REGIONS
 from components.catalog.models import model_facts
-from components.cluster.models import NON_PUBLIC_RANGES, ClusterConfig
+from components.cluster.models import ClusterConfig, public_endpoint_error
 from components.config_base import ConfigModel
 from components.cost.models import CostConfig, Tags, validate_tags
 from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig, ReleaseConfig
@@ -83,17 +83,6 @@ class StackConfig(ConfigModel):
                 raise ValueError(f"endpoint name {name!r} must be a DNS label of at most {ENDPOINT_NAME_MAX} characters (it prefixes Kubernetes names)")
         return endpoints
 
-    def _check_public_endpoint(self) -> None:
-        """Who may reach the public endpoint: public CIDRs only, and in prod only while bootstrapping."""
-        public = [(("cluster", "publicAccessCidrs", i), c) for i, c in enumerate(self.cluster.public_access_cidrs)]
-        if self.cluster.bootstrap:
-            public += [(("cluster", "bootstrap", "deployerCidrs", i), c) for i, c in enumerate(self.cluster.bootstrap.deployer_cidrs)]
-        for path, cidr in public:
-            if self.is_prod and path[1] == "publicAccessCidrs":
-                raise _KeyError(path, str(cidr), "a prod API endpoint ends private; reach it from cluster.operatorCidrs (VPN, peering), and use cluster.bootstrap.deployerCidrs only for the first deploy")
-            if any(cidr.subnet_of(IPv4Network(r)) for r in NON_PUBLIC_RANGES):
-                raise _KeyError(path, str(cidr), "a private range never reaches the public endpoint; list public office/VPN egress CIDRs (private networks go to cluster.operatorCidrs)")
-
     @model_validator(mode="after")
     def _alerts_reach_someone(self) -> StackConfig:
         if self.environment in ("staging", "prod") and (not self.observability.alertmanager or self.observability.alerting.receiver is None):
@@ -112,7 +101,8 @@ class StackConfig(ConfigModel):
         for i, reserved in enumerate(self.network.reserved_cidrs):
             if self.cluster.service_cidr.overlaps(reserved):
                 raise _KeyError(("cluster", "serviceCidr"), str(self.cluster.service_cidr), f"overlaps network.reservedCidrs[{i}] {reserved}; choose disjoint ranges")
-        self._check_public_endpoint()
+        if (bad := public_endpoint_error(self.cluster, self.is_prod)) is not None:
+            raise _KeyError(("cluster", *bad[0]), *bad[1:])
         for i, itype in enumerate(self.cluster.system_nodes.instance_types):
             if itype not in INSTANCE_TYPES or INSTANCE_TYPES[itype].gpus:
                 known = sorted(t for t, v in INSTANCE_TYPES.items() if not v.gpus)

@@ -128,3 +128,19 @@ class ClusterConfig(ConfigModel):
         if not 12 <= cidr.prefixlen <= 24 or not any(cidr.subnet_of(IPv4Network(r)) for r in RFC1918):
             raise ValueError("must be an RFC 1918 block (10/8, 172.16/12, 192.168/16) between /12 and /24, e.g. 172.20.0.0/16")
         return cidr
+
+
+def public_endpoint_error(cluster: ClusterConfig, is_prod: bool) -> tuple[tuple, str, str] | None:
+    """(key path under cluster, value, what is allowed) for the first CIDR that may not reach the public
+    endpoint: private ranges never reach it, and prod opens it only while bootstrapping."""
+    public = [(("publicAccessCidrs", i), c) for i, c in enumerate(cluster.public_access_cidrs)]
+    if cluster.bootstrap:
+        public += [(("bootstrap", "deployerCidrs", i), c) for i, c in enumerate(cluster.bootstrap.deployer_cidrs)]
+    for path, cidr in public:
+        if is_prod and path[0] == "publicAccessCidrs":
+            return path, str(cidr), ("a prod API endpoint ends private; reach it from cluster.operatorCidrs (VPN, peering), "
+                                     "and use cluster.bootstrap.deployerCidrs only for the first deploy")
+        if any(cidr.subnet_of(IPv4Network(r)) for r in NON_PUBLIC_RANGES):
+            return path, str(cidr), ("a private range never reaches the public endpoint; list public office/VPN egress CIDRs "
+                                     "(private networks go to cluster.operatorCidrs)")
+    return None
