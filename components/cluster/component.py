@@ -188,7 +188,7 @@ class Cluster(pulumi.ComponentResource):
         )
         self.system_node_group = nodes.node_group
         ebs_role, ebs_identity = pod_identity_role(
-            f"{name}-ebs-csi", f"{name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system",
+            f"{name}-ebs-csi", f"{name}-ebs-csi", name=f"{cluster_name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system",
             service_account="ebs-csi-controller-sa", boundary_arn=args.boundary_arn, tags=tags("ebs-csi"), opts=child,
         )
         for p in EBS_CSI_MANAGED_POLICIES:

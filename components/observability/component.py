@@ -74,6 +74,7 @@ class Observability(pulumi.ComponentResource):
         role, association = pod_identity_role(
             f"{name}-keda-operator",
             f"{name}-keda-operator",
+            name=f"{name}-keda-operator",
             cluster_name=args.cluster_name,
             namespace=versions.KEDA_NAMESPACE,
             service_account=versions.KEDA_OPERATOR_SA,

@@ -94,7 +94,6 @@ def test_boundary_lets_only_the_stack_own_roles_be_passed():
     [
         (cluster_trust(), "eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
         (node_trust(), "ec2.amazonaws.com", ["sts:AssumeRole"]),
-        (pod_identity_trust(), "pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
     ],
 )
 def test_trust_names_exactly_one_service_principal(doc, service, actions):
@@ -143,3 +142,28 @@ def test_managed_policy_and_access_policy_arns():
     assert managed_policy_arn("aws", "AmazonEKSWorkerNodePolicy") == "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"
     assert access_policy_arn("aws", "AmazonEKSClusterAdminPolicy") == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
     assert set(NODE_MANAGED_POLICIES) == {"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"}
+
+
+def test_pod_identity_trust_is_scoped_to_account_cluster_namespace_and_service_account():
+    [stmt] = pod_identity_trust("111122223333", "llm-platform-t", "llm-chat", "chat-blue-vllm")["Statement"]
+    assert stmt["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    # TagSession is required: Pod Identity passes the session tags the conditions read.
+    assert stmt["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    assert stmt["Condition"] == {"StringEquals": {
+        "aws:SourceAccount": "111122223333",
+        "aws:RequestTag/eks-cluster-name": "llm-platform-t",
+        "aws:RequestTag/kubernetes-namespace": "llm-chat",
+        "aws:RequestTag/kubernetes-service-account": "chat-blue-vllm",
+    }}
+
+
+def test_role_names_carry_the_cluster_and_fit_iam_limit():
+    from components.trust import account_of, role_name
+
+    assert role_name("llm-platform-prod", "chat", "blue") == "llm-platform-prod-chat-blue"
+    long = role_name("llm-platform-prod", "a" * 80, "green")
+    assert len(long) == 64 and long.startswith("llm-platform-prod-aaa")
+    assert long != role_name("llm-platform-prod", "a" * 80, "blue")
+    assert account_of("arn:aws:iam::111122223333:policy/x") == "111122223333"
+    with pytest.raises(ValueError, match="not an account-scoped ARN"):
+        account_of("arn:aws:s3:::bucket")

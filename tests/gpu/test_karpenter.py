@@ -83,7 +83,10 @@ def test_roles_carry_the_boundary_and_the_expected_trust(inventory):
         assert role.tags["component"] == "karpenter"
     controller = as_json(roles["karpenter-controller"].inputs["assumeRolePolicy"])["Statement"]
     assert controller == [
-        {"Sid": "EksPodIdentity", "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+        {"Sid": "EksPodIdentity", "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"],
+         "Condition": {"StringEquals": {
+             "aws:SourceAccount": BOUNDARY.split(":")[4], "aws:RequestTag/eks-cluster-name": CLUSTER,
+             "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "karpenter"}}}
     ]
     node = as_json(roles["karpenter-node"].inputs["assumeRolePolicy"])["Statement"]
     assert [s["Principal"] for s in node] == [{"Service": "ec2.amazonaws.com"}]
@@ -122,8 +125,14 @@ def test_interruption_queue_matches_the_reference(inventory):
     (policy,) = inventory.of_type("aws:sqs/queuePolicy:QueuePolicy")
     statements = as_json(policy.inputs["policy"])["Statement"]
     allow = next(s for s in statements if s["Effect"] == "Allow")
-    assert sorted(allow["Principal"]["Service"]) == ["events.amazonaws.com", "sqs.amazonaws.com"]
-    assert allow["Action"] == "sqs:SendMessage"
+    # Only the stack's own rules, in its own account, may deliver (no confused deputy).
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"} and allow["Action"] == "sqs:SendMessage"
+    rule_names = sorted(r.inputs["name"] for r in inventory.of_type("aws:cloudwatch/eventRule:EventRule"))
+    assert len(rule_names) == len(EVENT_RULES)
+    assert allow["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": sorted(f"arn:aws:events:{REGION}:{MOCK_ACCOUNT}:rule/{n}" for n in rule_names)},
+        "StringEquals": {"aws:SourceAccount": MOCK_ACCOUNT},
+    }
     deny = next(s for s in statements if s["Effect"] == "Deny")
     assert deny["Principal"] == "*" and deny["Action"] == "sqs:*"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
