@@ -14,6 +14,7 @@ from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
+from components.karpenter.iam import node_role_name
 from components.model_store.component import ModelStore, ModelStoreArgs
 from components.network.component import Network, NetworkArgs
 from components.nvidia.component import NvidiaStack, NvidiaStackArgs
@@ -32,7 +33,7 @@ aws_opts = pulumi.ResourceOptions(provider=aws)
 name = cluster_name(cfg)
 
 # --- aws core: boundary, network, cluster ---
-boundary = Boundary(name, BoundaryArgs(cluster_name=name, region=cfg.region), opts=aws_opts)
+boundary = Boundary(name, BoundaryArgs(cluster_name=name, region=cfg.region, passed_role_name=node_role_name(name)), opts=aws_opts)
 network = Network(
     name,
     NetworkArgs(config=cfg.network, cluster_name=name, region=cfg.region, boundary_arn=boundary.policy_arn),
@@ -43,7 +44,7 @@ cluster = Cluster(
     ClusterArgs(
         config=cfg.cluster, cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
         private_subnet_ids=network.private_subnet_ids, intra_subnet_ids=network.intra_subnet_ids,
-        boundary_arn=boundary.policy_arn, stack_tags=dict(cfg.tags),
+        boundary_arn=boundary.workload_arn, controller_boundary_arn=boundary.controller_arn, stack_tags=dict(cfg.tags),
     ),
     opts=aws_opts,
 )
@@ -62,7 +63,8 @@ cost = CostAllocation(name, CostAllocationArgs(config=cfg.cost, environment=cfg.
 karpenter = Karpenter(
     f"{name}-karpenter",
     KarpenterArgs(
-        cluster_name=name, cluster_arn=cluster.arn, boundary_policy_arn=boundary.policy_arn, config=cfg.gpu.karpenter,
+        cluster_name=name, cluster_arn=cluster.arn, boundary_policy_arn=boundary.workload_arn, controller_boundary_arn=boundary.controller_arn,
+        config=cfg.gpu.karpenter,
         system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,

@@ -45,6 +45,8 @@ class ClusterArgs:
     private_subnet_ids: list[pulumi.Input[str]]
     intra_subnet_ids: list[pulumi.Input[str]]
     boundary_arn: pulumi.Input[str]
+    # The cluster role scales managed node groups (AmazonEKSClusterPolicy): the controller boundary.
+    controller_boundary_arn: pulumi.Input[str]
     stack_tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -75,7 +77,7 @@ class Cluster(pulumi.ComponentResource):
 
         # ---- control-plane role ------------------------------------------------------------
         role = aws.iam.Role(
-            f"{name}-cluster", assume_role_policy=json.dumps(cluster_trust()), permissions_boundary=args.boundary_arn,
+            f"{name}-cluster", assume_role_policy=json.dumps(cluster_trust()), permissions_boundary=args.controller_boundary_arn,
             tags=tags("cluster-role"), opts=child,
         )
         attachments = [

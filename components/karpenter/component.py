@@ -25,7 +25,8 @@ COMPONENT = "karpenter"
 class KarpenterArgs:
     cluster_name: str
     cluster_arn: pulumi.Input[str]
-    boundary_policy_arn: pulumi.Input[str]
+    boundary_policy_arn: pulumi.Input[str]  # the workload boundary (node role)
+    controller_boundary_arn: pulumi.Input[str]  # the controller boundary (controller role: launches nodes)
     config: KarpenterConfig = field(default_factory=KarpenterConfig)
     # Extra labels the controller's nodes must carry (e.g. the system node group's label).
     system_node_selector: dict[str, str] = field(default_factory=dict)
@@ -123,7 +124,7 @@ class Karpenter(pulumi.ComponentResource):
             cluster_name=cluster,
             namespace=cfg.namespace,
             service_account=iam.SERVICE_ACCOUNT,
-            boundary_arn=args.boundary_policy_arn,
+            boundary_arn=args.controller_boundary_arn,
             tags=resource_tags(COMPONENT, f"{cluster}-karpenter-controller"),
             opts=child,
             name=f"{cluster}-karpenter-controller",

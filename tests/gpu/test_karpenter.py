@@ -9,7 +9,7 @@ from components.karpenter.interruption import EVENT_RULES
 from components.karpenter.models import KarpenterConfig
 from llmctl.synth.mocks import MOCK_ACCOUNT
 from tests.gpu import reference
-from tests.gpu.helpers import ACCOUNT, BOUNDARY, CLUSTER, CLUSTER_ARN, REGION, as_json, karpenter_inventory
+from tests.gpu.helpers import ACCOUNT, BOUNDARY, CLUSTER, CLUSTER_ARN, CONTROLLER_BOUNDARY, REGION, as_json, karpenter_inventory
 
 NODE_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{CLUSTER}-karpenter-node"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{CLUSTER}"
@@ -78,8 +78,9 @@ def test_the_synthesized_policies_are_the_rendered_documents(inventory):
 def test_roles_carry_the_boundary_and_the_expected_trust(inventory):
     roles = {r.name: r for r in inventory.of_type("aws:iam/role:Role")}
     assert set(roles) == {"karpenter-node", "karpenter-controller"}
+    assert roles["karpenter-node"].inputs["permissionsBoundary"] == BOUNDARY
+    assert roles["karpenter-controller"].inputs["permissionsBoundary"] == CONTROLLER_BOUNDARY
     for role in roles.values():
-        assert role.inputs["permissionsBoundary"] == BOUNDARY
         assert role.tags["component"] == "karpenter"
     controller = as_json(roles["karpenter-controller"].inputs["assumeRolePolicy"])["Statement"]
     assert controller == [
@@ -185,9 +186,9 @@ def test_every_taggable_resource_is_tagged_by_component(inventory):
 def test_every_controller_action_is_within_the_stack_boundary():
     import fnmatch
 
-    from components.boundary.iam import boundary_policy
+    from components.boundary.iam import controller_boundary
 
-    boundary = boundary_policy(f"arn:aws:iam::{ACCOUNT}:policy/{CLUSTER}-boundary", REGION, CLUSTER)
+    boundary = controller_boundary(f"arn:aws:iam::{ACCOUNT}:policy/{CLUSTER}-controller-boundary", REGION, CLUSTER, iam.node_role_name(CLUSTER))
     allowed = [a for s in boundary["Statement"] if s["Effect"] == "Allow" for a in _listify(s.get("Action", []))]
     documents = iam.controller_policies(CLUSTER, CLUSTER_ARN, NODE_ROLE_ARN, QUEUE_ARN).values()
     actions = {a for doc in documents for s in doc["Statement"] for a in _listify(s["Action"])}

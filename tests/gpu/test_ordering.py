@@ -12,7 +12,7 @@ from tests.gpu.helpers import BOUNDARY, CLUSTER, CLUSTER_ARN, TAGS, pool, provid
 def test_custom_resources_wait_for_the_karpenter_release(monkeypatch):
     def body() -> None:
         opts = providers()
-        karpenter = Karpenter("karpenter", KarpenterArgs(CLUSTER, CLUSTER_ARN, BOUNDARY), opts)
+        karpenter = Karpenter("karpenter", KarpenterArgs(CLUSTER, CLUSTER_ARN, BOUNDARY, BOUNDARY), opts)
         pools = [pool()]
         GpuPools("gpu", GpuPoolsArgs(CLUSTER, karpenter.node_role_name, ["us-west-2a"], pools, TAGS, [karpenter.release]), opts)
         NvidiaStack("nvidia", NvidiaStackArgs(pools, depends_on=[karpenter.release]), opts)
