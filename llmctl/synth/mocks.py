@@ -140,6 +140,11 @@ class RecordingMocks(pulumi_mocks.Mocks):
                 "authorizationToken": base64.b64encode(b"AWS:synth-not-a-real-token").decode(), "id": self.region,
             },
         }
+        if token == "aws:ec2/getPrefixList:getPrefixList":
+            # Stand-in for the region's S3 prefix list (com.amazonaws.<region>.s3): two S3 ranges of
+            # AWS's ip-ranges.json, enough to render the egress policy; deploys read the real list.
+            return {"name": args.args.get("name"), "prefixListId": "pl-0s3synth", "id": "pl-0s3synth",
+                    "cidrBlocks": ["52.216.0.0/15", "54.231.0.0/16"]}, []
         if token in table:
             return table[token], []
         if token == "aws:eks/getAddonVersion:getAddonVersion":
