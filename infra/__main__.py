@@ -5,6 +5,7 @@ No resources are defined here directly; each concept lives in its component unde
 
 import pulumi
 
+from components.admission.component import Admission, AdmissionArgs
 from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_LABELS
@@ -12,6 +13,8 @@ from components.cost.component import CostAllocation, CostAllocationArgs
 from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
+from components.endpoint.names import namespace as endpoint_namespace
+from components.gateway.names import GATEWAY_NAMESPACE
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
 from components.karpenter.iam import node_role_name
@@ -123,5 +126,14 @@ endpoints = {
     )
     for endpoint_name, endpoint in cfg.endpoints.items()
 }
+# --- admission: load balancers only where the stack fronts itself, routes only from its namespaces ---
+admission = Admission(
+    f"{name}-admission",
+    AdmissionArgs(
+        load_balancer_namespaces=[GATEWAY_NAMESPACE], route_namespaces=[endpoint_namespace(e) for e in cfg.endpoints],
+        internet_facing=cfg.ingress.scheme == "internet-facing", depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+)
 pulumi.export("albGroup", alb.group_name)
 pulumi.export("endpoints", {n: {"namespace": e.namespace, "ingress": e.ingress_name} for n, e in endpoints.items()})
