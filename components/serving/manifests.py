@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.serving.models import SlotConfig
-from components.serving.vllm import MODEL_CACHE_PATH, PORT, extra_flags, serving_env
+from components.serving.vllm import MODEL_CACHE_PATH, PORT, extra_flags, model_flags, serving_env
 from components.tagging import label_value
 
 RUN_AS = 10001  # the serving image's user (serving-image/Dockerfile)
@@ -129,7 +129,7 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
         "name": "vllm",
         "image": spec.image,
         "imagePullPolicy": "IfNotPresent",
-        "args": extra_flags(cfg.vllm_args),
+        "args": [*model_flags(cfg), *extra_flags(cfg.vllm_args)],
         "env": env_list,
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
         "resources": {

@@ -54,6 +54,7 @@ def _vllm_deployment(slot: str, replicas: int | None) -> dict[str, Any]:
                     "name": "vllm",
                     "image": IMAGE,
                     "args": ["--model", "Qwen/Qwen2.5-7B-Instruct", "--shutdown-timeout", "90"],
+                    "env": [{"name": "MODEL_S3_URI", "value": "s3://llm-platform-models/Qwen/Qwen2.5-7B-Instruct/"}],
                     "resources": {"requests": {"cpu": "4", "memory": "28Gi", "nvidia.com/gpu": "1"},
                                   "limits": {"memory": "28Gi", "nvidia.com/gpu": "1"}},
                     "startupProbe": {"httpGet": {"path": "/health", "port": 8000}, "failureThreshold": 120},
