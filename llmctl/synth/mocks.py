@@ -60,6 +60,8 @@ class RecordingMocks(pulumi_mocks.Mocks):
     # ---- resources -------------------------------------------------------------------------
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        if typ == "pulumi:pulumi:StackReference":  # a read (custom unset), answered like a resource
+            return inputs.get("name", name), {**inputs, **self._computed(typ, name, inputs, name)}
         if not args.custom:
             return name, inputs
         rid = _ID_PREFIX.get(typ, f"{name}-") + _digest(typ, name)
@@ -76,6 +78,11 @@ class RecordingMocks(pulumi_mocks.Mocks):
             digest = "sha256:" + hashlib.sha256(repr(sorted(inputs.items(), key=str)).encode()).hexdigest()
             tags = inputs.get("tags") or [name]
             return {"digest": digest, "ref": f"{str(tags[0]).rsplit(':', 1)[0]}@{digest}"}
+        if typ == "pulumi:pulumi:StackReference":
+            # Stand-in for the earlier stack's outputs: its built image, by digest.
+            stack = str(inputs.get("name", name)).rsplit("/", 1)[-1]
+            image = f"{MOCK_ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/llm-platform-{stack}/vllm-serving@sha256:{_digest('image', stack, length=64)}"
+            return {"outputs": {"servingImage": image}, "secretOutputNames": []}
         if package != "aws":
             return {}
         module, _, _ = rest.partition("/")

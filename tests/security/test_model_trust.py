@@ -67,3 +67,25 @@ def test_llmctl_exits_2_with_one_line(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {SOURCE}: {KEY}") and "pin revision to a full 40-hex commit" in line
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_staging_and_prod_promote_by_digest_and_scan_with_inspector(stack, inventories):
+    inventory = inventories[stack]
+    [scanning] = inventory.of_type("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
+    assert scanning.inputs["scanType"] == "ENHANCED"
+    assert scanning.inputs["rules"] == [{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]
+    deployments = [o for _, o in inventory.kubernetes_objects() if o["kind"] == "Deployment" and o["metadata"]["name"].endswith(("-blue", "-green"))]
+    assert deployments
+    for deployment in deployments:
+        [container] = [c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "vllm"]
+        assert container["image"] == inventory.outputs["servingImage"]
+
+
+def test_dev_builds_once_with_the_base_digest_argument_when_set():
+    from components.registry.models import RegistryConfig
+
+    with pytest.raises(ValueError, match="set either promoteFrom"):
+        RegistryConfig(promoteFrom="organization/llm-platform/dev", image="r/x@sha256:" + "a" * 64)
+    assert not RegistryConfig(promoteFrom="organization/llm-platform/dev").builds
+    assert RegistryConfig().builds
