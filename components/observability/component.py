@@ -17,6 +17,7 @@ from components.helm import helm_release
 from components.k8s import apply
 from components.observability import alerts, iam, versions
 from components.observability.models import ObservabilityConfig
+from components.observability.tenancy import grafana_sidecar_cluster_role
 from components.observability.values import keda_values, prometheus_stack_values
 from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
@@ -57,6 +58,8 @@ class Observability(pulumi.ComponentResource):
             f"{name}-monitoring-ns", namespace(versions.MONITORING_NAMESPACE, "privileged"), child
         )
         keda_ns = apply(f"{name}-keda-ns", namespace(versions.KEDA_NAMESPACE, "restricted"), child)
+        # Grafana's sidecars get ConfigMaps only (components/observability/tenancy.py).
+        grafana_role = [apply(f"{name}-grafana-sidecar-role", grafana_sidecar_cluster_role(), child)] if cfg.grafana else []
 
         prometheus = helm_release(
             f"{name}-prometheus",
@@ -68,7 +71,7 @@ class Observability(pulumi.ComponentResource):
             cleanup_on_fail=True,
             timeout=900,
             values=prometheus_stack_values(cfg, args.system_node_selector),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *grafana_role, *args.depends_on]),
         )
 
         role, association = pod_identity_role(

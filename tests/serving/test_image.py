@@ -60,7 +60,7 @@ def test_docker_build(tmp_path):
     docker = shutil.which("docker")
     result = subprocess.run(
         [docker, "build", "--platform", "linux/amd64", "--build-arg", f"VLLM_VERSION={RegistryConfig().vllm_version}",
-         "--build-arg", f"VLLM_BASE_DIGEST={os.environ['VLLM_BASE_DIGEST']}", "-t", "llm-platform/vllm-serving:test", str(IMAGE_DIR)],
+         "--build-arg", f"VLLM_BASE_DIGEST={os.environ.get('VLLM_BASE_DIGEST') or pytest.fail('set VLLM_BASE_DIGEST (registry.baseImageDigest) to build')}", "-t", "llm-platform/vllm-serving:test", str(IMAGE_DIR)],
         capture_output=True, text=True, timeout=3600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
