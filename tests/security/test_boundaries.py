@@ -5,13 +5,15 @@ controller one."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.boundary.actions import CONTROLLER, DENIED, WORKLOAD, WORKLOAD_DENIED
 from components.boundary.iam import controller_boundary, permits, workload_boundary
 from infra.providers import cluster_name
 from tests.security.iam_usage import MANAGED, as_doc, used_actions
-from tests.support.paths import STACKS
+from tests.support.paths import REFERENCE, STACKS
 
 ACCOUNT = "123456789012"
 # Withheld from the workload boundary on purpose (no IAM for workloads): the LB controller's
@@ -103,3 +105,31 @@ def test_boundary_region_pin_exempts_only_global_services(configs):
     assert set(doc["DenyOutsideRegion"]["NotAction"]) == {"iam:*", "sts:*", "pricing:*", "shield:*"}
     assert doc["DenyBoundaryEdit"]["Resource"] == f"arn:aws:iam::{ACCOUNT}:policy/llm-platform-prod-workload-boundary"
     assert {"iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"} <= set(doc["DenyBoundaryEdit"]["Action"])
+
+
+def _reference_actions(node, out: set[str]) -> set[str]:
+    """Every allowed action in a (derived) upstream reference document, nested JSON strings included."""
+    if isinstance(node, dict):
+        if node.get("Effect") == "Allow" and "Action" in node and "Principal" not in node:  # identity statements only
+            out.update([node["Action"]] if isinstance(node["Action"], str) else node["Action"])
+        for value in node.values():
+            _reference_actions(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _reference_actions(value, out)
+    elif isinstance(node, str) and '"Statement"' in node:
+        _reference_actions(json.loads(node), out)
+    return out
+
+
+def test_upstream_reference_policies_fit_their_boundaries(configs):
+    """The LB controller's reference policy fits the workload boundary (IAM withheld on purpose),
+    Karpenter's reference CloudFormation fits the controller boundary."""
+    docs = boundaries("prod", configs)
+    alb = _reference_actions(json.loads((REFERENCE / "aws-load-balancer-controller-iam-policy.json").read_text()), set())
+    karpenter = _reference_actions(json.loads((REFERENCE / "karpenter-v1.14-cloudformation.json").read_text()), set())
+    assert len(alb) > 40 and len(karpenter) > 20
+    assert {a for a in alb if not permits(docs[WORKLOAD], a)} == WITHHELD
+    # Node-role managed policies of the reference are the workload side; the controller's own
+    # statements must all fit the controller boundary.
+    assert sorted(a for a in karpenter if not permits(docs[CONTROLLER], a) and not permits(docs[WORKLOAD], a)) == []
