@@ -138,6 +138,8 @@ def resources() -> list[dict[str, Any]]:
             "name": "llm-platform/vllm", "imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True},
             "tags": {"component": "registry"}}, True),
         (REGISTRY, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "vllm", {"repository": "llm-platform/vllm", "policy": "{}"}, False),
+        (REGISTRY, "docker-build:index:Image", "vllm-image", {
+            "buildArgs": {"VLLM_VERSION": "0.33.0", "VLLM_BASE_DIGEST": "b" * 64}, "push": True}, False),
         (REGISTRY, "aws:s3/bucket:Bucket", "models", {"bucket": "llm-platform-prod-models", "tags": {"component": "registry"}}, True),
         (REGISTRY, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "models", {
             "bucket": "llm-platform-prod-models", "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,

@@ -171,6 +171,9 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
     ("vllm-pinned-model", _both(_set("Deployment", None, f"{C}.env", []),
                                 _set("Deployment", None, f"{C}.args", ["--model", "org/m", "--shutdown-timeout", "90", "--revision", "main"])),
      [f"{DEP}: hub weights without --revision <40-hex commit>; pin the slot's revision so every replica loads the same weights"]),
+    ("image-base-digest", _set("Image", None, "buildArgs.VLLM_BASE_DIGEST", _DELETE),
+     ["Image vllm-image: no base image digest; set registry.baseImageDigest to the sha256 of vllm/vllm-openai:v<vllmVersion> "
+      "(docker buildx imagetools inspect)"]),
     ("vllm-shm", _set("Deployment", None, "spec.template.spec.volumes.0.emptyDir", {"medium": "Memory"}),
      [f"{DEP}: /dev/shm volume dshm is not a sized in-memory emptyDir; set emptyDir medium Memory and sizeLimit"]),
     ("vllm-graceful-shutdown", _set("Deployment", None, "spec.template.spec.terminationGracePeriodSeconds", 60),

@@ -14,6 +14,7 @@ import yaml
 from components.serving.models import SlotConfig
 from components.serving.vllm import model_flags, serve_flags
 from infra.config import ConfigError, load_config, read_stack_file
+from tests.conftest import synthesized
 from tests.support.paths import REPO_ROOT
 
 SOURCE = "stacks/Pulumi.t.yaml"
@@ -89,3 +90,14 @@ def test_dev_builds_once_with_the_base_digest_argument_when_set():
         RegistryConfig(promoteFrom="organization/llm-platform/dev", image="r/x@sha256:" + "a" * 64)
     assert not RegistryConfig(promoteFrom="organization/llm-platform/dev").builds
     assert RegistryConfig().builds
+
+
+def test_a_build_without_the_base_digest_is_reported():
+    from policies.llm_policies.engine import views_from_inventory
+    from policies.llm_policies.rules.storage import image_base_digest
+
+    [build] = [v for v in views_from_inventory(synthesized("dev")) if v.type == "docker-build:index:Image"]
+    assert [m.split(": ", 1)[1] for m in image_base_digest(build, None)] == [
+        "no base image digest; set registry.baseImageDigest to the sha256 of vllm/vllm-openai:v<vllmVersion> (docker buildx imagetools inspect)"]
+    build.props["buildArgs"]["VLLM_BASE_DIGEST"] = "a" * 64
+    assert list(image_base_digest(build, None)) == []
