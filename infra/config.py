@@ -23,11 +23,12 @@ from components.cost.models import CostConfig, Tags, validate_tags
 from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig, ReleaseConfig
 from components.gpu_pools.models import GpuCapacityConfig
 from components.model_store.models import ModelStoreConfig
+from components.names import ENDPOINT_NAME, ENDPOINT_NAME_MAX, TeamName
 from components.network.models import NetworkConfig
 from components.observability.models import ObservabilityConfig
 from components.registry.models import RegistryConfig
 from components.serving.placement import eligible_instance_types
-from components.teams.models import TeamConfig, TeamName
+from components.teams.models import TeamConfig
 
 PROJECT = "llm-platform"
 REGION_KEY = "aws:region"
@@ -80,9 +81,16 @@ class StackConfig(ConfigModel):
         import re
 
         for name in endpoints:
-            if not re.match(r"^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$", name):
-                raise ValueError(f"endpoint name {name!r} must be a DNS label of at most 22 characters (it prefixes Kubernetes names)")
+            if not re.match(ENDPOINT_NAME, name):
+                raise ValueError(f"endpoint name {name!r} must be a DNS label of at most {ENDPOINT_NAME_MAX} characters (it prefixes Kubernetes names)")
         return endpoints
+
+    @model_validator(mode="after")
+    def _alerts_reach_someone(self) -> StackConfig:
+        if self.environment in ("staging", "prod") and (not self.observability.alertmanager or self.observability.alerting.receiver is None):
+            raise _KeyError(("observability", "alerting", "receiver"), None,
+                            f"{self.environment} needs Alertmanager with a receiver so alerts reach someone; set snsTopicArn, slackWebhookSecret or pagerdutyKeySecret")
+        return self
 
     @model_validator(mode="after")
     def _cross_section(self) -> StackConfig:
@@ -207,10 +215,10 @@ def config_from_pulumi() -> tuple[dict[str, Any], str]:
     """The stack's config as `pulumi up` (or the mocks) hands it to the program: `ns:key` -> value,
     objects parsed from the JSON strings the engine passes."""
     import pulumi
-    from pulumi.runtime import config as runtime_config
 
-    # The language host passes PULUMI_CONFIG; set_all_config (mocks, Automation API) fills CONFIG.
-    raw: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    from infra.pulumi_internals import engine_config
+
+    raw: dict[str, Any] = engine_config()
     parsed = {k: (_maybe_json(v) if k.startswith(f"{PROJECT}:") else v) for k, v in raw.items()}
     return parsed, f"stacks/Pulumi.{pulumi.get_stack()}.yaml"
 

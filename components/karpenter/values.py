@@ -6,9 +6,10 @@ from typing import Any
 
 from components.karpenter.iam import SERVICE_ACCOUNT
 from components.karpenter.models import KarpenterConfig
+from components.placement import SystemPlacement
 
 
-def karpenter_values(cluster_name: str, queue_name: str, cfg: KarpenterConfig, node_selector: dict[str, str] | None = None) -> dict[str, Any]:
+def karpenter_values(cluster_name: str, queue_name: str, cfg: KarpenterConfig, system: SystemPlacement) -> dict[str, Any]:
     resources = {"cpu": cfg.cpu, "memory": f"{cfg.memory_mib}Mi"}
     return {
         "replicas": cfg.replicas,
@@ -16,12 +17,16 @@ def karpenter_values(cluster_name: str, queue_name: str, cfg: KarpenterConfig, n
         # The service account is bound to the controller role by an EKS Pod Identity association,
         # so it carries no eks.amazonaws.com/role-arn annotation.
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
-        "settings": {"clusterName": cluster_name, "interruptionQueue": queue_name},
+        # nodeRepair (alpha, off by default in the chart's settings.featureGates): replace a node
+        # whose AcceleratedHardwareReady (eks-node-monitoring-agent) is False for 10 min, or
+        # whose Ready is False/Unknown for 30 min. Forceful: no PDB or do-not-disrupt waits
+        # (karpenter.sh/docs/concepts/disruption, Node Auto Repair; README "GPU node repair").
+        "settings": {"clusterName": cluster_name, "interruptionQueue": queue_name, "featureGates": {"nodeRepair": True}},
         "priorityClassName": "system-cluster-critical",
         # Karpenter must never run on nodes it manages (it would disrupt itself): system nodes only,
         # which carry the CriticalAddonsOnly taint.
-        "nodeSelector": {"kubernetes.io/os": "linux", **(node_selector or {})},
-        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+        "nodeSelector": system.node_selector(**{"kubernetes.io/os": "linux"}),
+        "tolerations": system.tolerations,
         "affinity": {
             "nodeAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": {

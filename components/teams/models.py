@@ -7,15 +7,10 @@ One section, several owners: per-team GPU limits and budgets (cost attribution),
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from components.config_base import ConfigModel
-
-# A team name becomes a tag value, a Kubernetes label value and part of Secret and NodePool names.
-TEAM_NAME = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
-TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME)]
+from components.observability.models import ReceiverConfig
 
 
 class TeamConfig(ConfigModel):
@@ -24,4 +19,8 @@ class TeamConfig(ConfigModel):
     owner: str | None = Field(
         default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
         description="Contact e-mail of the team; becomes the `owner` tag on the team's serving resources.",
+    )
+    alerts: ReceiverConfig | None = Field(
+        default=None,
+        description="Receiver of the alerts of this team's endpoints (routed on the alert's `team` label); the platform receiver gets them otherwise.",
     )

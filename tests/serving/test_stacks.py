@@ -8,6 +8,7 @@ from collections import defaultdict
 import pytest
 
 from components.observability import versions
+from components.observability.labels import LLM_ENDPOINT
 from tests.conftest import synthesized
 from tests.serving.helpers import exported_metric_names, serve_flags, vllm_metrics_in
 from tests.support.manifests import validation_errors
@@ -36,7 +37,7 @@ def test_every_vllm_deployment_has_its_pdb_scaler_and_monitor(stack):
         assert key in objs["PrometheusRule"] and len(objs["PrometheusRule"][key]["spec"]["groups"][0]["rules"]) >= 5
         assert objs["ScaledObject"][key]["spec"]["scaleTargetRef"]["name"] == dep["metadata"]["name"]
         namespace = key[0]
-        assert namespace == f"llm-{dep['metadata']['labels']['endpoint']}"
+        assert namespace == f"llm-{dep['metadata']['labels'][LLM_ENDPOINT]}"
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -78,8 +79,10 @@ def test_cluster_services_registry_and_model_store(stack):
     (repo,) = inventory.of_type("aws:ecr/repository:Repository")
     assert repo.inputs["imageTagMutability"] == "IMMUTABLE" and repo.inputs["imageScanningConfiguration"]["scanOnPush"] is True
     assert len(inventory.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")) == 1
-    assert len(inventory.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) >= 1
-    for role in inventory.of_type("aws:iam/role:Role"):
+    assert len(inventory.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) == 1  # the model bucket's
+    roles = inventory.of_type("aws:iam/role:Role")
+    assert roles
+    for role in roles:
         assert role.inputs.get("permissionsBoundary"), role.name
     # Built once in dev; staging and prod run the image of the stack before them, by digest.
     images = inventory.of_type("docker-build:index:Image")
