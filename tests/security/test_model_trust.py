@@ -5,6 +5,7 @@ settings, and the pinned commit rendered into the pod's vLLM arguments."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import subprocess
 import sys
 
@@ -99,5 +100,6 @@ def test_a_build_without_the_base_digest_is_reported():
     [build] = [v for v in views_from_inventory(synthesized("dev")) if v.type == "docker-build:index:Image"]
     assert [m.split(": ", 1)[1] for m in image_base_digest(build, None)] == [
         "no base image digest; set registry.baseImageDigest to the sha256 of vllm/vllm-openai:v<vllmVersion> (docker buildx imagetools inspect)"]
-    build.props["buildArgs"]["VLLM_BASE_DIGEST"] = "a" * 64
-    assert list(image_base_digest(build, None)) == []
+    # A copy: the views share their props with the session's synthesized inventory.
+    pinned = dataclasses.replace(build, props={**build.props, "buildArgs": {**build.props["buildArgs"], "VLLM_BASE_DIGEST": "a" * 64}})
+    assert list(image_base_digest(pinned, None)) == []
