@@ -10,11 +10,13 @@ from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_PLACEMENT
 from components.cost.component import CostAllocation, CostAllocationArgs
+from components.cost.storage import TeamVolumes, TeamVolumesArgs
 from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
-from components.endpoint.names import namespace as endpoint_namespace
+from components.endpoint.names import namespace
 from components.gateway.names import GATEWAY_NAMESPACE
+from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
 from components.karpenter.iam import node_role_name
@@ -65,7 +67,17 @@ pulumi.export("clusterEndpoint", cluster.endpoint)
 pulumi.export("oidcIssuer", cluster.oidc_issuer)
 
 # --- cost ---
-cost = CostAllocation(name, CostAllocationArgs(config=cfg.cost, environment=cfg.environment), opts=aws_opts)
+cost = CostAllocation(name, CostAllocationArgs(config=cfg.cost, environment=cfg.environment, teams=dict(cfg.teams)), opts=aws_opts)
+
+TeamVolumes(
+    f"{name}-volumes",
+    TeamVolumesArgs(
+        namespace_teams={namespace(e): ep.team for e, ep in cfg.endpoints.items()},
+        namespace_owners={namespace(e): cfg.teams[ep.team].owner for e, ep in cfg.endpoints.items() if ep.team in cfg.teams and cfg.teams[ep.team].owner},
+        stack_tags=dict(cfg.tags), depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+)
 
 # --- gpu capacity: karpenter, gpu pools ---
 karpenter = Karpenter(
@@ -80,8 +92,8 @@ karpenter = Karpenter(
 gpu_pools = GpuPools(
     f"{name}-gpu",
     GpuPoolsArgs(
-        cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs, pools=list(cfg.gpu.pools),
-        tags=dict(cfg.tags), depends_on=[karpenter.release],
+        cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs,
+        node_pools=plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags), depends_on=[karpenter.release],
     ),
     opts=platform_opts,
 )
@@ -136,7 +148,7 @@ endpoints = {
 admission = Admission(
     f"{name}-admission",
     AdmissionArgs(
-        load_balancer_namespaces=[GATEWAY_NAMESPACE], route_namespaces=[endpoint_namespace(e) for e in cfg.endpoints],
+        load_balancer_namespaces=[GATEWAY_NAMESPACE], route_namespaces=[namespace(e) for e in cfg.endpoints],
         internet_facing=cfg.ingress.scheme == "internet-facing", depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
