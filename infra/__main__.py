@@ -9,9 +9,9 @@ from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_LABELS
 from components.cost.component import CostAllocation, CostAllocationArgs
-from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
+from components.gateway.component import GatewayPlatform, GatewayPlatformArgs
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
 from components.model_store.component import ModelStore, ModelStoreArgs
@@ -98,12 +98,13 @@ nvidia = NvidiaStack(
     f"{name}-nvidia", NvidiaStackArgs(pools=list(cfg.gpu.pools), depends_on=[karpenter.release, observability]), opts=platform_opts
 )
 
-# --- endpoints: the ALB controller, then one blue-green Endpoint per llm-platform:endpoints entry ---
-alb = AlbController(
-    f"{name}-alb",
-    AlbControllerArgs(
+# --- endpoints: the inference gateway, then one blue-green Endpoint per llm-platform:endpoints entry ---
+gateway = GatewayPlatform(
+    f"{name}-gateway",
+    GatewayPlatformArgs(
         cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, boundary_arn=boundary.policy_arn,
-        ingress=cfg.ingress, stack_tags=dict(cfg.tags), system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+        config=cfg.gateway, hosts={n: e.route.host for n, e in cfg.endpoints.items()}, stack_tags=dict(cfg.tags),
+        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
@@ -111,15 +112,16 @@ endpoints = {
     endpoint_name: Endpoint(
         endpoint_name,
         EndpointArgs(
-            config=endpoint, ingress=cfg.ingress, cluster_name=name, environment=cfg.environment, region=cfg.region,
+            config=endpoint, gateway=cfg.gateway, cluster_name=name, environment=cfg.environment, region=cfg.region,
             vpc_cidr=network.vpc_cidr, pool=cfg.gpu.pool(endpoint.pool),
             images={s: resolve_image(getattr(endpoint.slots, s), registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
             boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
-            cost=cfg.cost, controller_ready=alb.ready, serving_ready=list(observability.ready),
+            cost=cfg.cost, system_node_selector=dict(SYSTEM_LABELS), gateway_ready=gateway.ready,
+            serving_ready=list(observability.ready),
         ),
         opts=platform_opts,
     )
     for endpoint_name, endpoint in cfg.endpoints.items()
 }
-pulumi.export("albGroup", alb.group_name)
-pulumi.export("endpoints", {n: {"namespace": e.namespace, "ingress": e.ingress_name} for n, e in endpoints.items()})
+pulumi.export("gateway", {"name": gateway.gateway_name, "namespace": gateway.gateway_namespace})
+pulumi.export("endpoints", {n: {"namespace": e.namespace, "route": e.route_name} for n, e in endpoints.items()})

@@ -1,10 +1,11 @@
 """Endpoint: one blue-green model endpoint owned by a team.
 
-Its namespace (`llm-<endpoint>`, Pod Security `restricted`), two ServingSlots (blue, green; what
-each runs comes from components.endpoint.slots) and one Ingress on the shared ALB that splits
-traffic by the configured weights and routes `X-LLM-Slot: <slot>` to one slot. `llmctl release`
-changes only the weights in the stack file and updates only this endpoint's slots and Ingress
-(names.slot_target, names.ingress_urn).
+Its namespace (`llm-<endpoint>`, Pod Security `restricted`, allowed to attach routes to the
+stack's Gateway), two ServingSlots (blue, green; what each runs comes from
+components.endpoint.slots), per deployed slot an InferencePool with its endpoint picker and a
+Backend pair for canaries, and one AIGatewayRoute on the Gateway (components.gateway.routes).
+`llmctl release` changes only the weights in the stack file and updates only this endpoint's
+slots and route (names.slot_target, names.route_urn).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import pulumi
 from components.cost.models import CostConfig
 from components.cost.prices import replica_hour_usd, spot_fraction
 from components.endpoint import manifests
-from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig
-from components.endpoint.names import ENDPOINT_TYPE, ingress_resource_name, namespace
+from components.endpoint.models import SLOTS, EndpointConfig
+from components.endpoint.names import ENDPOINT_TYPE, namespace, route_resource_name
 from components.endpoint.slots import slot_plan
+from components.gateway import inference, routes
+from components.gateway.models import GatewayConfig
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
 from components.model_store.component import ModelBucket
@@ -30,7 +33,7 @@ from components.serving.placement import eligible_instance_types
 @dataclass
 class EndpointArgs:
     config: EndpointConfig
-    ingress: IngressConfig
+    gateway: GatewayConfig
     cluster_name: str
     environment: str
     region: str
@@ -41,9 +44,10 @@ class EndpointArgs:
     model_bucket: ModelBucket
     kubernetes_version: str
     cost: CostConfig = field(default_factory=CostConfig)  # spot assumptions for the dashboards' $/1M tokens
-    ingress_class: str = manifests.INGRESS_CLASS
-    # The ALB controller (Ingresses) and the cluster services the slots' custom resources need (KEDA, Prometheus CRDs).
-    controller_ready: list[pulumi.Resource] = field(default_factory=list)
+    system_node_selector: dict[str, str] = field(default_factory=dict)  # where the endpoint pickers run
+    # The gateway platform (Gateway, CRDs, AI Gateway) and the cluster services the slots' custom
+    # resources need (KEDA, Prometheus CRDs).
+    gateway_ready: list[pulumi.Resource] = field(default_factory=list)
     serving_ready: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -53,7 +57,7 @@ class Endpoint(pulumi.ComponentResource):
 
     namespace: str
     slots: dict[str, ServingSlot]
-    ingress_name: str
+    route_name: str
 
     def __init__(self, name: str, args: EndpointArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(ENDPOINT_TYPE, name, None, opts)
@@ -75,21 +79,36 @@ class Endpoint(pulumi.ComponentResource):
                     namespace=ns_name, pool=args.pool, image=args.images.get(slot) or "",
                     min_replicas=plan.min_replicas, max_replicas=plan.max_replicas, scale_to_zero=plan.scale_to_zero,
                     cluster_name=args.cluster_name, boundary_arn=args.boundary_arn, model_bucket=args.model_bucket,
-                    kubernetes_version=args.kubernetes_version, alb_name=args.cluster_name, region=args.region,
+                    kubernetes_version=args.kubernetes_version, region=args.region,
                     cost_per_hour_usd=_replica_hour_usd(args, getattr(cfg.slots, slot)),
                     depends_on=list(args.serving_ready),
                 ),
                 opts=child,
             )
 
-        apply(
-            ingress_resource_name(name),
-            manifests.ingress(name, cfg, args.cluster_name, args.ingress, args.vpc_cidr, args.environment, args.ingress_class),
-            pulumi.ResourceOptions(parent=self, depends_on=[ns, *self.slots.values(), *args.controller_ready]),
-        )
-        self.ingress_name = name
-        self.register_outputs({"namespace": self.namespace, "ingress": self.ingress_name,
+        self._gateway_objects(name, args, ns)
+        self.route_name = name
+        self.register_outputs({"namespace": self.namespace, "route": self.route_name,
                                "services": {s: slot.service_name for s, slot in self.slots.items()}})
+
+    def _gateway_objects(self, name: str, args: EndpointArgs, ns: pulumi.Resource) -> None:
+        """Per deployed slot its pool, picker and canary backends; then the route over them."""
+        cfg, ns_name = args.config, namespace(name)
+        after = pulumi.ResourceOptions(parent=self, depends_on=[ns, *args.gateway_ready])
+        attached: list[pulumi.Resource] = []
+        for slot, serving in self.slots.items():
+            if getattr(cfg.slots, slot).empty:
+                continue
+            objects = [*inference.slot_objects(name, slot, ns_name, serving.pod_selector, args.system_node_selector),
+                       *routes.slot_backends(name, slot, ns_name, manifests.service_name(name, slot))]
+            for obj in objects:
+                attached.append(apply(f"{name}-gw-{slot}-{obj['kind'].lower()}", obj, after))
+        labels = {**manifests.PART_OF, "team": cfg.team, "environment": args.environment}
+        apply(
+            route_resource_name(name),
+            routes.ai_gateway_route(name, cfg, args.cluster_name, ns_name, labels, args.gateway.request_timeout_seconds),
+            pulumi.ResourceOptions(parent=self, depends_on=[ns, *self.slots.values(), *attached, *args.gateway_ready]),
+        )
 
 
 def _replica_hour_usd(args: EndpointArgs, slot: SlotConfig) -> float | None:

@@ -60,6 +60,7 @@ class ServingSlot(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     service_port: int
     deployment_name: pulumi.Output[str]
+    pod_selector: dict[str, str]  # the slot's pod selector, for the gateway's InferencePool
 
     def __init__(self, name: str, args: ServingSlotArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:serving:ServingSlot", name, None, opts)
@@ -78,6 +79,7 @@ class ServingSlot(pulumi.ComponentResource):
             region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
             instance_types=tuple(affinity_types) if affinity_types is not None else None,
         )
+        self.pod_selector = dict(spec.selector)
         child = pulumi.ResourceOptions(parent=self)
         crd_opts = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
 

@@ -2,9 +2,9 @@
 (and dry runs) inject their own.
 
 `pulumi up --target <URN or URN glob>` with target_dependents false touches only those
-resources (ops.apply_batches: a slot's resources, or the endpoint's Ingress). For the Ingress the
-AWS Load Balancer Controller then reconciles the ALB listener rule (weights) in place, without
-new target groups or connection drops.
+resources (ops.apply_batches: a slot's resources, or the endpoint's AIGatewayRoute). For the route
+the AI Gateway controller rewrites its HTTPRoute and Envoy Gateway pushes the new weights to the
+proxies over xDS in place, without new listeners or connection drops.
 """
 
 from __future__ import annotations

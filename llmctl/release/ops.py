@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from components.endpoint.models import SLOTS, EndpointConfig
-from components.endpoint.names import ingress_urn, slot_target
+from components.endpoint.names import route_urn, slot_target
 from components.endpoint.slots import slot_plan
 from infra.config import ConfigError, StackConfig, load_stack, stack_file
 from llmctl.release import history as hist
@@ -130,10 +130,8 @@ class GateRequest:
 
 
 def route_url(stack: Stack, endpoint: EndpointConfig, name: str) -> str:
-    if not endpoint.route.host:
-        raise ReleaseError(f"endpoint {name} is routed by path only; pass --url (and --baseline-url) with the ALB's DNS name")
-    scheme = "https" if stack.cfg.ingress.certificate_arn else "http"
-    return f"{scheme}://{endpoint.route.host}{(endpoint.route.path or '').rstrip('/')}"
+    scheme = "https" if stack.cfg.gateway.certificate_arn else "http"
+    return f"{scheme}://{endpoint.route.host}"
 
 
 def _kind(endpoint: EndpointConfig, slot: str) -> str:
@@ -197,13 +195,13 @@ def sigterm_as_interrupt() -> Iterator[None]:
 def apply_batches(stack: str, endpoint: str, before: dict[str, int], after: dict[str, int], urgent: bool = False) -> list[list[str]]:
     """Targeted updates for a weight change, in order. Promote: a slot that starts taking traffic is
     scaled to its live replicas first (Pulumi waits for its Deployment, so the canary never lands
-    on missing capacity), then the Ingress moves traffic. Rollback (urgent): the Ingress first, so
+    on missing capacity), then the route moves traffic. Rollback (urgent): the route first, so
     traffic is back on the warm standby pods in seconds, then the slot scales to its live replicas.
     Last, a slot that no longer takes traffic drops to standbyReplicas."""
     growing = [slot_target(stack, endpoint, s) for s in SLOTS if before[s] == 0 < after[s]]
     shrinking = [slot_target(stack, endpoint, s) for s in SLOTS if before[s] > 0 == after[s]]
-    ingress = [ingress_urn(stack, endpoint)]
-    order = (ingress, growing, shrinking) if urgent else (growing, ingress, shrinking)
+    route = [route_urn(stack, endpoint)]
+    order = (route, growing, shrinking) if urgent else (growing, route, shrinking)
     return [batch for batch in order if batch]
 
 
