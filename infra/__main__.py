@@ -103,7 +103,8 @@ gateway = GatewayPlatform(
     f"{name}-gateway",
     GatewayPlatformArgs(
         cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, boundary_arn=boundary.policy_arn,
-        config=cfg.gateway, hosts={n: e.route.host for n, e in cfg.endpoints.items()}, stack_tags=dict(cfg.tags),
+        config=cfg.gateway, hosts={n: e.route.host for n, e in cfg.endpoints.items()},
+        teams=sorted({*cfg.teams, *(e.team for e in cfg.endpoints.values())}), stack_tags=dict(cfg.tags),
         system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
@@ -116,7 +117,7 @@ endpoints = {
             vpc_cidr=network.vpc_cidr, pool=cfg.gpu.pool(endpoint.pool),
             images={s: resolve_image(getattr(endpoint.slots, s), registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
             boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
-            cost=cfg.cost, system_node_selector=dict(SYSTEM_LABELS), gateway_ready=gateway.ready,
+            cost=cfg.cost, system_node_selector=dict(SYSTEM_LABELS), gateway_ready=gateway.ready, key_values=gateway.key_values,
             serving_ready=list(observability.ready),
         ),
         opts=platform_opts,

@@ -124,6 +124,10 @@ class StackConfig(ConfigModel):
         for name, endpoint in self.endpoints.items():
             if self.teams and endpoint.team not in self.teams:
                 raise _KeyError(("endpoints", name, "team"), endpoint.team, f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams))}")
+            for i, team in enumerate(endpoint.access):
+                if team not in self.teams:
+                    raise _KeyError(("endpoints", name, "access", i), team,
+                                    f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams)) or '(none declared)'}")
             pool = self.gpu.pool(endpoint.pool)
             if pool is None:
                 raise _KeyError(("endpoints", name, "pool"), endpoint.pool, f"no such GPU pool; pools: {', '.join(p.name for p in self.gpu.pools)}")

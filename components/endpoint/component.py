@@ -20,7 +20,7 @@ from components.endpoint import manifests
 from components.endpoint.models import SLOTS, EndpointConfig
 from components.endpoint.names import ENDPOINT_TYPE, namespace, route_resource_name
 from components.endpoint.slots import slot_plan
-from components.gateway import inference, routes
+from components.gateway import access, inference, routes
 from components.gateway.models import GatewayConfig
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
@@ -48,6 +48,8 @@ class EndpointArgs:
     # The gateway platform (Gateway, CRDs, AI Gateway) and the cluster services the slots' custom
     # resources need (KEDA, Prometheus CRDs).
     gateway_ready: list[pulumi.Resource] = field(default_factory=list)
+    # team (None = release tooling) -> its API keys as stored in Secrets Manager (components.gateway.keystore)
+    key_values: dict[str | None, pulumi.Input[str]] = field(default_factory=dict)
     serving_ready: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -104,11 +106,25 @@ class Endpoint(pulumi.ComponentResource):
             for obj in objects:
                 attached.append(apply(f"{name}-gw-{slot}-{obj['kind'].lower()}", obj, after))
         labels = {**manifests.PART_OF, "team": cfg.team, "environment": args.environment}
-        apply(
-            route_resource_name(name),
-            routes.ai_gateway_route(name, cfg, args.cluster_name, ns_name, labels, args.gateway.request_timeout_seconds),
-            pulumi.ResourceOptions(parent=self, depends_on=[ns, *self.slots.values(), *attached, *args.gateway_ready]),
-        )
+        route = routes.ai_gateway_route(name, cfg, args.cluster_name, ns_name, labels, args.gateway.request_timeout_seconds)
+        # Access first: the route never exists without its authentication.
+        policies = self._access(name, args, ns_name, [r["name"] for r in route["spec"]["rules"] if r["name"] != routes.LIVE_RULE], after)
+        apply(route_resource_name(name), route,
+              pulumi.ResourceOptions(parent=self, depends_on=[ns, *self.slots.values(), *attached, *policies, *args.gateway_ready]))
+
+    def _access(self, name: str, args: EndpointArgs, ns_name: str, preview_rules: list[str],
+                opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+        """A key Secret per granted team (and the release tooling), the route's and the preview rules' policies."""
+        teams = args.config.granted_teams()
+        out = []
+        for team in [None, *teams]:
+            raw = pulumi.Output.from_input(args.key_values.get(team, "{}"))
+            data = pulumi.Output.secret(raw.apply(lambda value, t=team: access.key_data(t, value)))
+            out.append(apply(f"{name}-keys-{team or 'release'}", access.key_secret(team, ns_name, data), opts))
+        out.append(apply(f"{name}-api-keys", access.route_policy(name, ns_name, teams), opts))
+        if preview_rules:
+            out.append(apply(f"{name}-preview-keys", access.preview_policy(name, ns_name, preview_rules), opts))
+        return out
 
 
 def _replica_hour_usd(args: EndpointArgs, slot: SlotConfig) -> float | None:

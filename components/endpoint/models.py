@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 
 from components.config_base import ConfigModel
 from components.serving.models import SlotConfig
+from components.teams.models import TeamName
 
 SLOTS: tuple[str, str] = ("blue", "green")
 DNS_LABEL = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
@@ -37,6 +38,7 @@ class RouteConfig(ConfigModel):
 
 class EndpointConfig(ConfigModel):
     team: str = Field(pattern=DNS_LABEL, description="Owning team; becomes the `team` tag and label on its resources.")
+    access: list[TeamName] = Field(default=[], description="Other teams whose API keys reach this endpoint (the owning team always does).")
     route: RouteConfig
     pool: str = Field(description="GPU pool (gpu.pools[].name) the slots run on.")
     weights: WeightsConfig = Field(description="Traffic split; written by `llmctl release promote/rollback`.")
@@ -57,6 +59,10 @@ class EndpointConfig(ConfigModel):
                 if cfg.replicas.min == 0 and not self.scale_to_zero:
                     raise ValueError(f"slot {slot} has weight {getattr(self.weights, slot)} and replicas.min 0; set scaleToZero: true to allow it")
         return self
+
+    def granted_teams(self) -> list[str]:
+        """Teams whose keys reach the endpoint: the owner, then `access` (deduplicated, sorted)."""
+        return [self.team, *sorted(set(self.access) - {self.team})]
 
     def live_slot(self) -> str:
         return max(SLOTS, key=lambda s: getattr(self.weights, s))

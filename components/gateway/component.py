@@ -11,6 +11,7 @@ import pulumi
 from pulumi_kubernetes.yaml.v2 import ConfigFile
 
 from components.gateway import platform, versions
+from components.gateway.keystore import team_key_values
 from components.gateway.lb_controller import LbController, LbControllerArgs
 from components.gateway.models import GatewayConfig
 from components.gateway.names import GATEWAY_NAMESPACE, gateway_name
@@ -27,6 +28,7 @@ class GatewayPlatformArgs:
     boundary_arn: pulumi.Input[str]
     config: GatewayConfig
     hosts: dict[str, str]  # endpoint name -> host
+    teams: list[str]  # every team that may hold API keys
     stack_tags: dict[str, str]
     system_node_selector: dict[str, str] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the system node group, the pod identity agent
@@ -38,6 +40,7 @@ class GatewayPlatform(pulumi.ComponentResource):
     gateway_name: str
     gateway_namespace: str
     ready: list[pulumi.Resource]  # what routes, pools and gateway policies must wait for
+    key_values: dict[str | None, pulumi.Output[str]]  # team (None = release tooling) -> Secrets Manager value
 
     def __init__(self, name: str, args: GatewayPlatformArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:gateway:GatewayPlatform", name, None, opts)
@@ -70,6 +73,7 @@ class GatewayPlatform(pulumi.ComponentResource):
         gateway = apply(f"{name}-gateway", platform.gateway(cluster, args.config, args.hosts),
                         pulumi.ResourceOptions(parent=self, depends_on=[klass]))
 
+        self.key_values = team_key_values(name, cluster, args.teams, self)
         self.gateway_name = gateway_name(cluster)
         self.gateway_namespace = GATEWAY_NAMESPACE
         self.ready = [gateway, ai_gateway, pool_crds]

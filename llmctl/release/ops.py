@@ -3,6 +3,7 @@ watch) as arguments so tests drive them against stand-in servers and a fake Pulu
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,8 @@ from llmctl.release.errors import ReleaseError
 from llmctl.release.gate import SLOT_HEADER, EvalItem, GateReport, GateSettings, Target, load_eval_set, run_gate
 from llmctl.release.stackfile import set_slot, set_weights, write_atomic
 from llmctl.release.watch import WatchResult
+
+RELEASE_KEY_ENV = "LLMCTL_RELEASE_KEY"
 
 
 @dataclass
@@ -134,6 +137,16 @@ def route_url(stack: Stack, endpoint: EndpointConfig, name: str) -> str:
     return f"{scheme}://{endpoint.route.host}"
 
 
+def preview_headers(slot: str) -> dict[str, str]:
+    """The gateway admits the slot header only with the release tooling's key (`llmctl keys create
+    STACK --release`), which CI passes as LLMCTL_RELEASE_KEY."""
+    headers = {SLOT_HEADER: slot}
+    key = os.environ.get(RELEASE_KEY_ENV)
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return headers
+
+
 def _kind(endpoint: EndpointConfig, slot: str) -> str:
     return "embedding" if getattr(endpoint.slots, slot).vllm_args.get("runner") == "pooling" else "chat"
 
@@ -146,8 +159,8 @@ def gate_inputs(stack: Stack, name: str, request: GateRequest) -> tuple[Target, 
         raise ReleaseError(f"endpoint {name}: slot {slot} has no model; run `llmctl release prepare` first")
     live = endpoint.live_slot()
     live_model = getattr(endpoint.slots, live).model or model
-    candidate = Target(request.url or route_url(stack, endpoint, name), model, {SLOT_HEADER: slot}, _kind(endpoint, slot))
-    baseline = Target(request.baseline_url or route_url(stack, endpoint, name), live_model, {SLOT_HEADER: live}, _kind(endpoint, live))
+    candidate = Target(request.url or route_url(stack, endpoint, name), model, preview_headers(slot), _kind(endpoint, slot))
+    baseline = Target(request.baseline_url or route_url(stack, endpoint, name), live_model, preview_headers(live), _kind(endpoint, live))
     eval_rel = request.eval_set or endpoint.eval_set or stack.cfg.release.default_eval_set
     eval_path = Path(eval_rel) if Path(eval_rel).is_absolute() else stack.root / eval_rel
     items = load_eval_set(eval_path, eval_rel)

@@ -83,3 +83,10 @@ def test_the_nlb_name_must_fit():
     doc["llm-platform:tags"]["project"] = "llm-platform-research-team-xyz"  # 34 with -dev
     assert error(doc) == (f"{SOURCE}: llm-platform:tags.project: 'llm-platform-research-team-xyz': the NLB is named <project>-<environment> "
                           "('llm-platform-research-team-xyz-dev'): at most 32 letters, digits and inner hyphens")
+
+
+def test_access_names_declared_teams_only():
+    doc = raw()
+    doc[EP]["chat"]["access"] = ["search", "nobody"]
+    assert error(doc) == (f"{SOURCE}: {EP}.chat.access[1]: 'nobody': not a team of llm-platform:teams; "
+                          "teams: applied-ai, dev-productivity, search")

@@ -107,6 +107,13 @@ def _backends(slot: str) -> list[tuple[str, str, str, dict[str, Any], bool]]:
     ]
 
 
+def _security_policy(name: str, section: str | None, secret: str) -> dict[str, Any]:
+    ref = {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "chat", **({"sectionName": section} if section else {})}
+    return {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "SecurityPolicy", "metadata": {"name": name, "namespace": "llm-chat"},
+            "spec": {"targetRefs": [ref], "apiKeyAuth": {"credentialRefs": [{"kind": "Secret", "name": secret}],
+                                                         "extractFrom": [{"headers": ["Authorization"]}]}}}
+
+
 def _envoy_proxy() -> dict[str, Any]:
     return {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "EnvoyProxy", "metadata": {"name": "proxy", "namespace": "envoy-gateway-system"},
             "spec": {"provider": {"type": "Kubernetes", "kubernetes": {"envoyService": {
@@ -202,6 +209,10 @@ def resources() -> list[dict[str, Any]]:
         (ENDPOINT, "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute", "chat", _route(100, 0), False),
         (ENDPOINT, "kubernetes:inference.networking.k8s.io/v1:InferencePool", "chat-blue", _pool("blue"), False),
         *_backends("blue"), *_backends("green"),
+        (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "chat-api-keys",
+         _security_policy("chat-api-keys", None, "team-applied-ai-api-keys"), False),
+        (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "chat-preview",
+         _security_policy("chat-preview", "preview-blue", "release-tooling-api-keys"), False),
         ("llm-platform:gateway:GatewayPlatform", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", "proxy", _envoy_proxy(), False),
     ]
     return [{"chain": c, "type": t, "name": n, "props": copy.deepcopy(p), "taggable": tg} for c, t, n, p, tg in rows]

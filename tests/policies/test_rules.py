@@ -204,6 +204,10 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
      _set("EnvoyProxy", None, ("spec", "provider", "kubernetes", "envoyService", "annotations", "service.beta.kubernetes.io/aws-load-balancer-scheme"), "internet-facing"),
      ["EnvoyProxy envoy-gateway-system/proxy: load balancer scheme internet-facing; set llm-platform:gateway.scheme internal, "
       "or allow it with policy config publicEndpoint: true"]),
+    ("gateway-route-authenticated", _drop("SecurityPolicy", "chat-api-keys"),
+     ["AIGatewayRoute llm-chat/chat: no SecurityPolicy authenticates it; every route needs API keys or JWT (components/gateway/access.py)"]),
+    ("gateway-route-authenticated", _drop("SecurityPolicy", "chat-preview"),
+     ["AIGatewayRoute llm-chat/chat: preview rule preview-blue has no SecurityPolicy of its own; anyone with a team key could pick a slot"]),
     ("inference-pool-own-slot", _twin_deployment,
      ["InferencePool llm-chat/chat-blue: selects the pods of 2 Deployments (chat-blue, chat-blue-twin); it must select exactly its slot's"]),
     ("inference-pool-own-slot", _set("InferencePool", None, "spec.selector.matchLabels", {"app.kubernetes.io/name": "vllm", "slot": "blue"}),

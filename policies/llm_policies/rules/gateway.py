@@ -55,3 +55,32 @@ def inference_pool_own_slot(resources: list[ResourceView], ctx: Context) -> Iter
         missing = sorted(set(own) - set(selector)) if is_map(own) else []
         if missing:
             yield pool, f"{pool.display}: selector lacks {', '.join(missing)} of Deployment {matched[0].k8s_name}'s selector; it could pick up other pods"
+
+
+SECURITY_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy"
+_AUTH = ("apiKeyAuth", "jwt", "oidc", "extAuth", "basicAuth")
+
+
+def _covers(policy: ResourceView, route: ResourceView) -> set[str | None]:
+    """Rule names (None = the whole route) an authenticating SecurityPolicy covers on `route`."""
+    if policy.namespace != route.namespace or not any(get(policy.props, "spec", key) for key in _AUTH):
+        return set()
+    refs = [get(policy.props, "spec", "targetRef"), *(get(policy.props, "spec", "targetRefs", default=[]) or [])]
+    return {get(ref, "sectionName") for ref in refs if is_map(ref) and get(ref, "kind") == "HTTPRoute" and get(ref, "name") == route.k8s_name}
+
+
+@stack_rule(
+    "gateway-route-authenticated", "gateway",
+    "Every route has an authenticating SecurityPolicy (API keys, JWT, OIDC or external auth) on the whole route, and every "
+    "header-gated preview rule has its own (only the release tooling's key reaches a candidate slot).",
+)
+def gateway_route_authenticated(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[ResourceView, str]]:
+    policies = [r for r in resources if r.type == SECURITY_POLICY]
+    for route in (r for r in resources if r.type in ROUTES):
+        covered = set().union(*(_covers(p, route) for p in policies)) if policies else set()
+        if None not in covered:
+            yield route, f"{route.display}: no SecurityPolicy authenticates it; every route needs API keys or JWT (components/gateway/access.py)"
+        for rule in get(route.props, "spec", "rules", default=[]) or []:
+            gated = is_map(rule) and any(get(m, "headers") for m in (get(rule, "matches", default=[]) or []) if is_map(m))
+            if gated and get(rule, "name") not in covered:
+                yield route, f"{route.display}: preview rule {get(rule, 'name')} has no SecurityPolicy of its own; anyone with a team key could pick a slot"
