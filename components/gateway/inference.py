@@ -32,8 +32,35 @@ def epp_name(endpoint: str, slot: str) -> str:
     return f"{endpoint}-{slot}-epp"
 
 
+# Pod label naming the pool an EPP serves; Prometheus copies it onto the EPP's series as `inference_pool`.
+POOL_LABEL = "inference-pool"
+# EPP counters (GIE v1.5.0 pkg/epp/metrics): every request it handles, and every one it fails,
+# including "no ready pod" while the slot is at zero replicas (pkg/epp/handlers/server.go).
+EPP_REQUESTS = ("inference_objective_request_total", "inference_objective_request_error_total")
+
+
 def epp_labels(endpoint: str, slot: str) -> dict[str, str]:
-    return {"app.kubernetes.io/name": "epp", "app.kubernetes.io/instance": epp_name(endpoint, slot), **PART_OF}
+    return {"app.kubernetes.io/name": "epp", "app.kubernetes.io/instance": epp_name(endpoint, slot),
+            POOL_LABEL: pool_name(endpoint, slot), **PART_OF}
+
+
+def wake_query(endpoint: str, slot: str) -> str:
+    """Requests that reached the slot's picker in the last 2 minutes. The picker runs whether or not
+    the slot has a pod, so this counts the requests that must wake a slot scaled to zero."""
+    series = f'{{{POOL_LABEL.replace("-", "_")}="{pool_name(endpoint, slot)}"}}'
+    # `or vector(0)` per term: a counter the picker has not created yet must not void the sum.
+    return " + ".join(f"(sum(increase({metric}{series}[2m])) or vector(0))" for metric in EPP_REQUESTS)
+
+
+def epp_pod_monitor(endpoint: str, slot: str, namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor", "metadata": _meta(endpoint, slot, namespace),
+        "spec": {
+            "selector": {"matchLabels": epp_labels(endpoint, slot)},
+            "podTargetLabels": [POOL_LABEL],
+            "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "15s", "scheme": "http"}],
+        },
+    }
 
 
 def inference_pool(endpoint: str, slot: str, namespace: str, selector: dict[str, str]) -> dict[str, Any]:
@@ -165,4 +192,5 @@ def epp_deployment(endpoint: str, slot: str, namespace: str, node_selector: dict
 def slot_objects(endpoint: str, slot: str, namespace: str, selector: dict[str, str], node_selector: dict[str, str]) -> list[dict[str, Any]]:
     """Everything one slot's pool needs, in apply order."""
     return [*epp_rbac(endpoint, slot, namespace), epp_config_map(endpoint, slot, namespace), epp_service(endpoint, slot, namespace),
-            epp_deployment(endpoint, slot, namespace, node_selector), inference_pool(endpoint, slot, namespace, selector)]
+            epp_deployment(endpoint, slot, namespace, node_selector), epp_pod_monitor(endpoint, slot, namespace),
+            inference_pool(endpoint, slot, namespace, selector)]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.gateway.inference import wake_query as gateway_wake_query
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
 from components.model_store.component import ModelBucket
@@ -47,9 +48,6 @@ class ServingSlotArgs:
     model_bucket: ModelBucket
     kubernetes_version: str
     cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
-    # The shared ALB's name (IngressGroup annotation alb.ingress.kubernetes.io/load-balancer-name);
-    # the cluster name when omitted. Identifies this slot's requests for the scale-from-zero trigger.
-    alb_name: pulumi.Input[str] | None = None
     region: str | None = None  # the stack's aws:region when omitted
     # Cluster services the custom resources need first (the Observability component: KEDA and
     # the Prometheus operator CRDs).
@@ -129,9 +127,7 @@ class ServingSlot(pulumi.ComponentResource):
 
         wake = None
         if scaling.wakes_from_zero(spec):
-            apply(f"{name}-keda-aws", scaling.trigger_authentication(spec), crd_opts)
-            alb = args.alb_name if args.alb_name is not None else args.cluster_name
-            wake = pulumi.Output.all(alb, args.namespace).apply(lambda v: scaling.wake_expression(v[0], v[1], spec.name))
+            wake = gateway_wake_query(args.endpoint, args.slot)
         apply(f"{name}-scaler", scaling.scaled_object(spec, wake), crd_opts)
         apply(f"{name}-podmonitor", manifests.pod_monitor(spec), crd_opts)
         apply(f"{name}-alerts", alerts.prometheus_rule(spec), crd_opts)

@@ -94,7 +94,7 @@ def test_picker_scores_prefix_queue_and_kv_cache():
 def test_every_slot_object_is_valid():
     objects = [*inference.slot_objects("chat", "blue", "llm-chat", SELECTOR, {"node-role": "system"}),
                *routes.slot_backends("chat", "blue", "llm-chat", "chat-blue")]
-    assert [o["kind"] for o in objects] == ["ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Service", "Deployment",
+    assert [o["kind"] for o in objects] == ["ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Service", "Deployment", "PodMonitor",
                                             "InferencePool", "Backend", "AIServiceBackend"]
     for obj in objects:
         assert validation_errors(obj, "1.34") == [], obj["kind"]
