@@ -24,11 +24,12 @@ from components.endpoint.models import SLOTS, EndpointConfig, ReleaseConfig
 from components.gateway.models import GatewayConfig
 from components.gpu_pools.models import GpuCapacityConfig
 from components.model_store.models import ModelStoreConfig
+from components.names import ENDPOINT_NAME, ENDPOINT_NAME_MAX, TeamName
 from components.network.models import NetworkConfig
 from components.observability.models import ObservabilityConfig
 from components.registry.models import RegistryConfig
 from components.serving.placement import eligible_instance_types
-from components.teams.models import TeamConfig, TeamName
+from components.teams.models import TeamConfig
 
 PROJECT = "llm-platform"
 REGION_KEY = "aws:region"
@@ -81,8 +82,8 @@ class StackConfig(ConfigModel):
         import re
 
         for name in endpoints:
-            if not re.match(r"^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$", name):
-                raise ValueError(f"endpoint name {name!r} must be a DNS label of at most 22 characters (it prefixes Kubernetes names)")
+            if not re.match(ENDPOINT_NAME, name):
+                raise ValueError(f"endpoint name {name!r} must be a DNS label of at most {ENDPOINT_NAME_MAX} characters (it prefixes Kubernetes names)")
         return endpoints
 
     @model_validator(mode="after")
@@ -124,10 +125,6 @@ class StackConfig(ConfigModel):
         for name, endpoint in self.endpoints.items():
             if self.teams and endpoint.team not in self.teams:
                 raise _KeyError(("endpoints", name, "team"), endpoint.team, f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams))}")
-            for i, team in enumerate(endpoint.access):
-                if team not in self.teams:
-                    raise _KeyError(("endpoints", name, "access", i), team,
-                                    f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams)) or '(none declared)'}")
             pool = self.gpu.pool(endpoint.pool)
             if pool is None:
                 raise _KeyError(("endpoints", name, "pool"), endpoint.pool, f"no such GPU pool; pools: {', '.join(p.name for p in self.gpu.pools)}")
@@ -155,6 +152,17 @@ class StackConfig(ConfigModel):
                         ("registry", "buildImage"), self.registry.build_image,
                         f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image or the slot's image",
                     )
+        self._gateway_checks()
+        return self
+
+    def _gateway_checks(self) -> None:
+        """Per-endpoint gateway settings: distinct hosts (one listener each), access to declared teams
+        only, and an NLB name AWS accepts."""
+        for name, endpoint in self.endpoints.items():
+            for i, team in enumerate(endpoint.access):
+                if team not in self.teams:
+                    raise _KeyError(("endpoints", name, "access", i), team,
+                                    f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams)) or '(none declared)'}")
         hosts: dict[str, str] = {}
         for name, endpoint in self.endpoints.items():
             # One Gateway listener per endpoint host: two endpoints on one host would share a listener.
@@ -166,7 +174,6 @@ class StackConfig(ConfigModel):
         if len(lb_name) > 32 or not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", lb_name):
             raise _KeyError(("tags", "project"), self.tags["project"],
                             f"the NLB is named <project>-<environment> ({lb_name!r}): at most 32 letters, digits and inner hyphens")
-        return self
 
 
 class _KeyError(ValueError):
@@ -211,10 +218,10 @@ def config_from_pulumi() -> tuple[dict[str, Any], str]:
     """The stack's config as `pulumi up` (or the mocks) hands it to the program: `ns:key` -> value,
     objects parsed from the JSON strings the engine passes."""
     import pulumi
-    from pulumi.runtime import config as runtime_config
 
-    # The language host passes PULUMI_CONFIG; set_all_config (mocks, Automation API) fills CONFIG.
-    raw: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    from infra.pulumi_internals import engine_config
+
+    raw: dict[str, Any] = engine_config()
     parsed = {k: (_maybe_json(v) if k.startswith(f"{PROJECT}:") else v) for k, v in raw.items()}
     return parsed, f"stacks/Pulumi.{pulumi.get_stack()}.yaml"
 

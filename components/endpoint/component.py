@@ -25,6 +25,7 @@ from components.gateway.models import GatewayConfig
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
 from components.model_store.component import ModelBucket
+from components.placement import SystemPlacement
 from components.serving.component import ServingSlot, ServingSlotArgs
 from components.serving.models import SlotConfig
 from components.serving.placement import eligible_instance_types
@@ -43,8 +44,8 @@ class EndpointArgs:
     boundary_arn: pulumi.Input[str]
     model_bucket: ModelBucket
     kubernetes_version: str
+    system: SystemPlacement  # where the endpoint pickers run (the cluster's system nodes)
     cost: CostConfig = field(default_factory=CostConfig)  # spot assumptions for the dashboards' $/1M tokens
-    system_node_selector: dict[str, str] = field(default_factory=dict)  # where the endpoint pickers run
     # The gateway platform (Gateway, CRDs, AI Gateway) and the cluster services the slots' custom
     # resources need (KEDA, Prometheus CRDs).
     gateway_ready: list[pulumi.Resource] = field(default_factory=list)
@@ -101,7 +102,7 @@ class Endpoint(pulumi.ComponentResource):
         for slot, serving in self.slots.items():
             if getattr(cfg.slots, slot).empty:
                 continue
-            objects = [*inference.slot_objects(name, slot, ns_name, serving.pod_selector, args.system_node_selector),
+            objects = [*inference.slot_objects(name, slot, ns_name, serving.pod_selector, args.system),
                        *routes.slot_backends(name, slot, ns_name, manifests.service_name(name, slot))]
             for obj in objects:
                 attached.append(apply(f"{name}-gw-{slot}-{obj['kind'].lower()}", obj, after))

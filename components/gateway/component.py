@@ -17,6 +17,7 @@ from components.gateway.models import GatewayConfig
 from components.gateway.names import GATEWAY_NAMESPACE, gateway_name
 from components.helm import helm_release
 from components.k8s import apply
+from components.placement import SystemPlacement
 
 
 @dataclass
@@ -30,7 +31,7 @@ class GatewayPlatformArgs:
     hosts: dict[str, str]  # endpoint name -> host
     teams: list[str]  # every team that may hold API keys
     stack_tags: dict[str, str]
-    system_node_selector: dict[str, str] = field(default_factory=dict)
+    system: SystemPlacement  # the system nodes controllers and proxies run on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the system node group, the pod identity agent
 
 
@@ -44,11 +45,11 @@ class GatewayPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GatewayPlatformArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:gateway:GatewayPlatform", name, None, opts)
-        cluster, nodes = args.cluster_name, args.system_node_selector
+        cluster, nodes = args.cluster_name, args.system
         lb = LbController(
             f"{name}-lb",
             LbControllerArgs(cluster_name=cluster, region=args.region, vpc_id=args.vpc_id, boundary_arn=args.boundary_arn,
-                             gateway=args.config, stack_tags=args.stack_tags, system_node_selector=nodes, depends_on=args.depends_on),
+                             gateway=args.config, stack_tags=args.stack_tags, system=nodes, depends_on=args.depends_on),
             opts=pulumi.ResourceOptions(parent=self),
         )
         after_nodes = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))

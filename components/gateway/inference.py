@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from components.gateway.versions import EPP_IMAGE
+from components.placement import SystemPlacement
 from components.serving.vllm import PORT
 
 POOL_GROUP = "inference.networking.k8s.io"
@@ -21,7 +22,6 @@ EPP_HEALTH_PORT = 9003
 EPP_METRICS_PORT = 9090
 EPP_CONFIG_FILE = "epp.yaml"
 PART_OF = {"app.kubernetes.io/part-of": "llm-platform"}
-SYSTEM_TOLERATIONS = [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
 
 
 def pool_name(endpoint: str, slot: str) -> str:
@@ -165,7 +165,7 @@ def _epp_container(endpoint: str, slot: str, namespace: str) -> dict[str, Any]:
     }
 
 
-def epp_deployment(endpoint: str, slot: str, namespace: str, node_selector: dict[str, str]) -> dict[str, Any]:
+def epp_deployment(endpoint: str, slot: str, namespace: str, system: SystemPlacement) -> dict[str, Any]:
     labels = epp_labels(endpoint, slot)
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(endpoint, slot, namespace),
@@ -178,8 +178,8 @@ def epp_deployment(endpoint: str, slot: str, namespace: str, node_selector: dict
                 "spec": {
                     "serviceAccountName": epp_name(endpoint, slot),
                     "terminationGracePeriodSeconds": 130,
-                    "nodeSelector": {"kubernetes.io/os": "linux", **node_selector},
-                    "tolerations": SYSTEM_TOLERATIONS,
+                    "nodeSelector": system.node_selector(**{"kubernetes.io/os": "linux"}),
+                    "tolerations": system.tolerations,
                     "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [_epp_container(endpoint, slot, namespace)],
                     "volumes": [{"name": "config", "configMap": {"name": epp_name(endpoint, slot)}}],
@@ -189,8 +189,8 @@ def epp_deployment(endpoint: str, slot: str, namespace: str, node_selector: dict
     }
 
 
-def slot_objects(endpoint: str, slot: str, namespace: str, selector: dict[str, str], node_selector: dict[str, str]) -> list[dict[str, Any]]:
+def slot_objects(endpoint: str, slot: str, namespace: str, selector: dict[str, str], system: SystemPlacement) -> list[dict[str, Any]]:
     """Everything one slot's pool needs, in apply order."""
     return [*epp_rbac(endpoint, slot, namespace), epp_config_map(endpoint, slot, namespace), epp_service(endpoint, slot, namespace),
-            epp_deployment(endpoint, slot, namespace, node_selector), epp_pod_monitor(endpoint, slot, namespace),
+            epp_deployment(endpoint, slot, namespace, system), epp_pod_monitor(endpoint, slot, namespace),
             inference_pool(endpoint, slot, namespace, selector)]

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from components.gateway import lb_iam, lb_values, versions
 from components.gateway.models import GatewayConfig
 from components.helm import helm_release
+from components.placement import SystemPlacement
 from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
@@ -26,7 +27,7 @@ class LbControllerArgs:
     boundary_arn: pulumi.Input[str]
     gateway: GatewayConfig
     stack_tags: dict[str, str]
-    system_node_selector: dict[str, str] = field(default_factory=dict)
+    system: SystemPlacement  # the system nodes the controller runs on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the system node group, the pod identity agent
 
 
@@ -65,7 +66,7 @@ class LbController(pulumi.ComponentResource):
         )
         attachment = aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=policy.arn, opts=child)
         values = pulumi.Output.from_input(args.vpc_id).apply(
-            lambda vpc_id: lb_values.controller_values(cluster, args.region, vpc_id, args.gateway, args.stack_tags, args.system_node_selector)
+            lambda vpc_id: lb_values.controller_values(cluster, args.region, vpc_id, args.gateway, args.stack_tags, args.system)
         )
         self.release = helm_release(
             f"{name}-release",

@@ -9,10 +9,11 @@ from typing import Any
 
 from components.gateway.lb_iam import SERVICE_ACCOUNT
 from components.gateway.models import GatewayConfig
+from components.placement import SystemPlacement
 
 
 def controller_values(cluster: str, region: str, vpc_id: str, gateway: GatewayConfig, stack_tags: dict[str, str],
-                      node_selector: dict[str, str]) -> dict[str, Any]:
+                      system: SystemPlacement) -> dict[str, Any]:
     return {
         "clusterName": cluster,
         # Region and VPC given explicitly: with IMDSv2 hop limit 1 the pods cannot discover them.
@@ -30,8 +31,8 @@ def controller_values(cluster: str, region: str, vpc_id: str, gateway: GatewayCo
         "defaultTags": dict(sorted(stack_tags.items())),
         "defaultSSLPolicy": gateway.ssl_policy,
         "priorityClassName": "system-cluster-critical",
-        "nodeSelector": {"kubernetes.io/os": "linux", **node_selector},
-        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+        "nodeSelector": system.node_selector(**{"kubernetes.io/os": "linux"}),
+        "tolerations": system.tolerations,
         "podDisruptionBudget": {"maxUnavailable": 1},
         "topologySpreadConstraints": [{
             "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",

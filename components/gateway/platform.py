@@ -15,6 +15,7 @@ from typing import Any
 from components.gateway.models import GatewayConfig
 from components.gateway.names import GATEWAY_NAMESPACE, ROUTES_NAMESPACE_LABEL, gateway_name, proxy_pod_labels
 from components.gateway.versions import AI_GATEWAY_NAMESPACE
+from components.placement import SystemPlacement
 
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 EG_GROUP = "gateway.envoyproxy.io"
@@ -25,10 +26,9 @@ NLB_CLASS = "service.k8s.aws/nlb"
 # and the InferencePool endpoint-picker hooks (ai-gateway v1.1.0 manifests/envoy-gateway-values.yaml).
 AI_GATEWAY_EXTENSION_HOST = f"ai-gateway-controller.{AI_GATEWAY_NAMESPACE}.svc.cluster.local"
 AI_GATEWAY_EXTENSION_PORT = 1063
-SYSTEM_TOLERATIONS = [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
 
 
-def envoy_gateway_values(node_selector: dict[str, str]) -> dict[str, Any]:
+def envoy_gateway_values(system: SystemPlacement) -> dict[str, Any]:
     hooks = {"translation": {k: {"includeAll": True} for k in ("listener", "route", "cluster", "secret")},
              "post": ["Translation", "Cluster", "Route"]}
     return {
@@ -45,15 +45,15 @@ def envoy_gateway_values(node_selector: dict[str, str]) -> dict[str, Any]:
                 "backendResources": [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "version": "v1"}],
             },
         }},
-        "deployment": {"replicas": 2, "pod": {"nodeSelector": {"kubernetes.io/os": "linux", **node_selector},
-                                              "tolerations": SYSTEM_TOLERATIONS}},
+        "deployment": {"replicas": 2, "pod": {"nodeSelector": system.node_selector(**{"kubernetes.io/os": "linux"}),
+                                              "tolerations": system.tolerations}},
         "podDisruptionBudget": {"minAvailable": 1},
     }
 
 
-def ai_gateway_values(node_selector: dict[str, str]) -> dict[str, Any]:
-    return {"controller": {"replicaCount": 2, "nodeSelector": {"kubernetes.io/os": "linux", **node_selector},
-                           "tolerations": SYSTEM_TOLERATIONS}}
+def ai_gateway_values(system: SystemPlacement) -> dict[str, Any]:
+    return {"controller": {"replicaCount": 2, "nodeSelector": system.node_selector(**{"kubernetes.io/os": "linux"}),
+                           "tolerations": system.tolerations}}
 
 
 def proxy_name(cluster: str) -> str:
@@ -84,7 +84,7 @@ def nlb_annotations(cluster: str, cfg: GatewayConfig) -> dict[str, str]:
     return annotations
 
 
-def envoy_proxy(cluster: str, cfg: GatewayConfig, vpc_cidr: Any, node_selector: dict[str, str]) -> dict[str, Any]:
+def envoy_proxy(cluster: str, cfg: GatewayConfig, vpc_cidr: Any, system: SystemPlacement) -> dict[str, Any]:
     """`vpc_cidr` may be a Pulumi Output (it is only placed)."""
     sources = [str(c) for c in cfg.allowed_cidrs] or [vpc_cidr]
     return {
@@ -95,8 +95,8 @@ def envoy_proxy(cluster: str, cfg: GatewayConfig, vpc_cidr: Any, node_selector: 
             "envoyDeployment": {
                 "replicas": cfg.proxy_replicas,
                 "pod": {
-                    "nodeSelector": {"kubernetes.io/os": "linux", **node_selector},
-                    "tolerations": SYSTEM_TOLERATIONS,
+                    "nodeSelector": system.node_selector(**{"kubernetes.io/os": "linux"}),
+                    "tolerations": system.tolerations,
                     "topologySpreadConstraints": [{
                         "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
                         "labelSelector": {"matchLabels": proxy_pod_labels(cluster)},

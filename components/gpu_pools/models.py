@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.catalog import GPU_FAMILIES, KNOWN_FAMILIES, UNLAUNCHABLE_FAMILIES, types_in_families
+from components.catalog import pool_family_error, types_in_families
 from components.config_base import ConfigModel
 from components.karpenter.models import KarpenterConfig
+from components.names import PoolName
 
 CapacityType = Literal["spot", "on-demand"]
-DNS_LABEL = r"^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$"
 DURATION = r"^(\d+(s|m|h))+$|^Never$"
 # Karpenter budget durations accept minutes and hours only (cron has no seconds).
 BUDGET_DURATION = r"^(\d+h|\d+m|\d+h\d+m)$"
@@ -21,7 +21,7 @@ AMI_VERSION_PATTERNS = {"bottlerocket": r"^v\d+\.\d+\.\d+$", "al2023": r"^v\d{8}
 
 
 class GpuPoolConfig(ConfigModel):
-    name: str = Field(pattern=DNS_LABEL, description="NodePool name; also the `pool` tag on its instances.")
+    name: PoolName = Field(description="NodePool name; also the `pool` tag on its instances.")
     families: list[str] = Field(min_length=1, description="GPU instance families, e.g. [g6e, g6, g5].")
     sizes: list[str] = Field(default=[], description="Restrict to these sizes (e.g. [xlarge, 2xlarge]); all sizes when empty.")
     capacity_types: list[CapacityType] = Field(
@@ -69,15 +69,8 @@ class GpuPoolConfig(ConfigModel):
     @classmethod
     def _families(cls, families: list[str]) -> list[str]:
         for family in families:
-            if family not in KNOWN_FAMILIES:
-                raise ValueError(f"unknown instance family {family!r}; GPU families: {', '.join(sorted(GPU_FAMILIES))}")
-            if family in UNLAUNCHABLE_FAMILIES:
-                raise ValueError(
-                    f"instance family {family!r} cannot be launched by a Karpenter NodePool (dedicated hosts or capacity blocks only); "
-                    f"use one of {', '.join(sorted(GPU_FAMILIES - UNLAUNCHABLE_FAMILIES))}"
-                )
-            if family not in GPU_FAMILIES:
-                raise ValueError(f"{family!r} is not a GPU family; GPU families: {', '.join(sorted(GPU_FAMILIES - UNLAUNCHABLE_FAMILIES))}")
+            if error := pool_family_error(family):
+                raise ValueError(error)
         if len(set(families)) != len(families):
             raise ValueError("lists a family twice")
         return families

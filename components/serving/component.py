@@ -47,8 +47,8 @@ class ServingSlotArgs:
     boundary_arn: pulumi.Input[str]
     model_bucket: ModelBucket
     kubernetes_version: str
+    region: str  # the stack's region, passed down from infra/__main__.py (never read from global config)
     cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
-    region: str | None = None  # the stack's aws:region when omitted
     # Cluster services the custom resources need first (the Observability component: KEDA and
     # the Prometheus operator CRDs).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
@@ -65,7 +65,7 @@ class ServingSlot(pulumi.ComponentResource):
         if args.slot not in ("blue", "green"):
             raise ValueError(f"slot must be blue or green, got {args.slot!r}")
         cfg = args.config
-        region = args.region or pulumi.Config("aws").require("region")
+        region = args.region
         model = cfg.model
         s3_uri = None
         if model and cfg.weights == "s3":

@@ -118,35 +118,50 @@ def startup_probe_budget(config: SlotConfig, period: int = 10) -> tuple[int, int
     return period, max(1, (config.startup_minutes * 60) // period)
 
 
-def deployment(spec: SlotSpec) -> dict[str, Any]:
+def _env(spec: SlotSpec) -> list[dict[str, Any]]:
     cfg = spec.config
     env = serving_env(cfg, spec.s3_uri, spec.region, aliases=(spec.endpoint,))
     env_list: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in env.items()]
     if cfg.weights == "hub" and cfg.hub_token_secret:
         env_list.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": cfg.hub_token_secret, "key": "HF_TOKEN"}}})
-    period, failures = startup_probe_budget(cfg)
-    container = {
-        "name": "vllm",
-        "image": spec.image,
-        "imagePullPolicy": "IfNotPresent",
-        "args": extra_flags(cfg.vllm_args),
-        "env": env_list,
-        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
-        "resources": {
-            "requests": {
-                "cpu": _cpu(cfg.cpu),
-                "memory": f"{cfg.memory_gib}Gi",
-                GPU: str(cfg.gpus),
-                "ephemeral-storage": f"{cfg.model_cache_gib}Gi" if cfg.weights == "hub" else "20Gi",
-            },
-            # No CPU limit (throttling the tokenizer/API server adds latency); memory is capped.
-            "limits": {"memory": f"{cfg.memory_limit}Gi", GPU: str(cfg.gpus)},
+    return env_list
+
+
+def _resources(cfg: SlotConfig) -> dict[str, Any]:
+    return {
+        "requests": {
+            "cpu": _cpu(cfg.cpu),
+            "memory": f"{cfg.memory_gib}Gi",
+            GPU: str(cfg.gpus),
+            "ephemeral-storage": f"{cfg.model_cache_gib}Gi" if cfg.weights == "hub" else "20Gi",
         },
+        # No CPU limit (throttling the tokenizer/API server adds latency); memory is capped.
+        "limits": {"memory": f"{cfg.memory_limit}Gi", GPU: str(cfg.gpus)},
+    }
+
+
+def _probes(cfg: SlotConfig) -> dict[str, Any]:
+    period, failures = startup_probe_budget(cfg)
+    return {
         # Weight streaming + CUDA graph capture take minutes (a 70B over S3: ~10-25 min); the
         # startup probe holds liveness off for the whole budget, then hands over.
         "startupProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 5},
         "readinessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 5, "failureThreshold": 3, "timeoutSeconds": 5},
         "livenessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 15, "failureThreshold": 4, "timeoutSeconds": 10},
+    }
+
+
+def _container(spec: SlotSpec) -> dict[str, Any]:
+    cfg = spec.config
+    return {
+        "name": "vllm",
+        "image": spec.image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": extra_flags(cfg.vllm_args),
+        "env": _env(spec),
+        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+        "resources": _resources(cfg),
+        **_probes(cfg),
         # The sleep lets the ALB deregister the target before vLLM stops accepting; then SIGTERM
         # starts vLLM's drain of in-flight requests (--shutdown-timeout).
         "lifecycle": {"preStop": pre_stop(cfg.pre_stop_seconds, spec.kubernetes_version)},
@@ -163,7 +178,11 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
             {"name": "model-cache", "mountPath": MODEL_CACHE_PATH},
         ],
     }
-    pod_spec = {
+
+
+def _pod_spec(spec: SlotSpec) -> dict[str, Any]:
+    cfg = spec.config
+    return {
         "serviceAccountName": spec.service_account,
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
@@ -186,7 +205,7 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
             "fsGroup": RUN_AS,
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "containers": [container],
+        "containers": [_container(spec)],
         "volumes": [
             # NCCL (tensor parallel) and the API server's IPC use /dev/shm; the container default is 64 MiB.
             {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{cfg.shm_gib}Gi"}},
@@ -196,6 +215,9 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
             {"name": "model-cache", "emptyDir": {"sizeLimit": f"{cfg.model_cache_gib}Gi"}},
         ],
     }
+
+
+def deployment(spec: SlotSpec) -> dict[str, Any]:
     replicas = spec.min_replicas if spec.max_replicas > 0 else 0
     return {
         "apiVersion": "apps/v1",
@@ -204,7 +226,7 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
         "spec": {
             "replicas": replicas,
             "revisionHistoryLimit": 3,
-            "progressDeadlineSeconds": cfg.startup_minutes * 60 + 600,
+            "progressDeadlineSeconds": spec.config.startup_minutes * 60 + 600,
             "selector": {"matchLabels": spec.selector},
             # Surge, never drop: a model/image change brings the new pod up (on a new GPU node if
             # need be) before the old one leaves, so the slot keeps its capacity.
@@ -217,7 +239,7 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
                     # Spot interruptions still drain gracefully via the interruption queue.
                     "annotations": {DO_NOT_DISRUPT: "true"},
                 },
-                "spec": pod_spec,
+                "spec": _pod_spec(spec),
             },
         },
     }

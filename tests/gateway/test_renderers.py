@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from components.cluster.render import SYSTEM_PLACEMENT
 from components.endpoint.models import EndpointConfig
 from components.gateway import inference, platform, routes
 from components.gateway.models import GatewayConfig
@@ -86,13 +87,13 @@ def test_picker_scores_prefix_queue_and_kv_cache():
     profile = {p["pluginRef"]: p["weight"] for p in config["schedulingProfiles"][0]["plugins"]}
     assert profile == {"queue-scorer": 2, "kv-cache-utilization-scorer": 2, "prefix-cache-scorer": 3}
     assert {p["type"] for p in config["plugins"]} >= set(profile)
-    deployment = inference.epp_deployment("chat", "blue", "llm-chat", {"node-role": "system"})
+    deployment = inference.epp_deployment("chat", "blue", "llm-chat", SYSTEM_PLACEMENT)
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
     assert args[args.index("--pool-name") + 1] == "chat-blue" and args[args.index("--pool-namespace") + 1] == "llm-chat"
 
 
 def test_every_slot_object_is_valid():
-    objects = [*inference.slot_objects("chat", "blue", "llm-chat", SELECTOR, {"node-role": "system"}),
+    objects = [*inference.slot_objects("chat", "blue", "llm-chat", SELECTOR, SYSTEM_PLACEMENT),
                *routes.slot_backends("chat", "blue", "llm-chat", "chat-blue")]
     assert [o["kind"] for o in objects] == ["ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Service", "Deployment", "PodMonitor",
                                             "InferencePool", "Backend", "AIServiceBackend"]
@@ -101,7 +102,7 @@ def test_every_slot_object_is_valid():
 
 
 def test_nlb_is_internal_ip_targets_cross_zone_with_acm_tls():
-    proxy = platform.envoy_proxy("llm-platform-prod", GatewayConfig(certificate_arn=CERT), "10.60.0.0/16", {"node-role": "system"})
+    proxy = platform.envoy_proxy("llm-platform-prod", GatewayConfig(certificate_arn=CERT), "10.60.0.0/16", SYSTEM_PLACEMENT)
     service = proxy["spec"]["provider"]["kubernetes"]["envoyService"]
     annotations = service["annotations"]
     assert service["loadBalancerClass"] == "service.k8s.aws/nlb" and service["loadBalancerSourceRanges"] == ["10.60.0.0/16"]
@@ -136,7 +137,7 @@ def test_gateway_has_one_listener_per_host_and_admits_only_labelled_namespaces()
 
 
 def test_envoy_gateway_resolves_inference_pools_through_the_ai_gateway():
-    values = platform.envoy_gateway_values({"node-role": "system"})["config"]["envoyGateway"]
+    values = platform.envoy_gateway_values(SYSTEM_PLACEMENT)["config"]["envoyGateway"]
     assert values["extensionManager"]["backendResources"] == [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "version": "v1"}]
     assert values["extensionManager"]["service"]["fqdn"] == {"hostname": "ai-gateway-controller.envoy-ai-gateway-system.svc.cluster.local", "port": 1063}
     assert values["extensionApis"]["enableBackend"] is True

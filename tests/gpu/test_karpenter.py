@@ -136,7 +136,7 @@ def test_every_reference_event_rule_exists_with_a_target_to_the_queue(inventory)
     ref_patterns = [r["Properties"]["EventPattern"] for r in reference.resources_of("AWS::Events::Rule").values()]
     rules = {r.name: r for r in inventory.of_type("aws:cloudwatch/eventRule:EventRule")}
     patterns = [json.loads(r.inputs["eventPattern"]) for r in rules.values()]
-    assert sorted(map(json.dumps, patterns)) == sorted(map(json.dumps, ref_patterns))
+    assert sorted(json.dumps(p, sort_keys=True) for p in patterns) == sorted(json.dumps(p, sort_keys=True) for p in ref_patterns)
     detail_types = {p["detail-type"][0] for p in patterns}
     for kind in ("AWS Health Event", "EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation", "EC2 Instance State-change Notification"):
         assert kind in detail_types
@@ -159,7 +159,7 @@ def test_chart_is_pinned_from_oci_with_crds_in_their_own_release(inventory):
     values = controller["values"]
     assert values["settings"] == {"clusterName": CLUSTER, "interruptionQueue": CLUSTER}
     assert values["replicas"] == 2
-    assert {"key": "CriticalAddonsOnly", "operator": "Exists"} in values["tolerations"]
+    assert values["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}]
     assert values["podDisruptionBudget"]["maxUnavailable"] == 1
     resources = values["controller"]["resources"]
     assert resources["requests"] == resources["limits"] == {"cpu": "1", "memory": "1024Mi"}
