@@ -53,9 +53,11 @@ def _target(route: str, section: str | None = None) -> dict[str, Any]:
 
 
 def route_policy(endpoint: str, namespace: str, teams: list[str]) -> dict[str, Any]:
-    """Every rule of the endpoint's route (AI Gateway names its HTTPRoute after the AIGatewayRoute)."""
+    """Every rule of the endpoint's route (AI Gateway names its HTTPRoute after the AIGatewayRoute):
+    the granted teams' keys, and the release tooling's (its canary probes use the live rule)."""
+    secrets = [secret_name(t) for t in teams] + [secret_name(None)]
     return {"apiVersion": EG, "kind": "SecurityPolicy", "metadata": {"name": f"{endpoint}-api-keys", "namespace": namespace},
-            "spec": {"targetRefs": [_target(endpoint)], "apiKeyAuth": _api_key_auth([secret_name(t) for t in teams])}}
+            "spec": {"targetRefs": [_target(endpoint)], "apiKeyAuth": _api_key_auth(secrets)}}
 
 
 def preview_policy(endpoint: str, namespace: str, rules: list[str]) -> dict[str, Any]:

@@ -137,14 +137,15 @@ def route_url(stack: Stack, endpoint: EndpointConfig, name: str) -> str:
     return f"{scheme}://{endpoint.route.host}"
 
 
-def preview_headers(slot: str) -> dict[str, str]:
-    """The gateway admits the slot header only with the release tooling's key (`llmctl keys create
-    STACK --release`), which CI passes as LLMCTL_RELEASE_KEY."""
-    headers = {SLOT_HEADER: slot}
+def release_key_headers() -> dict[str, str]:
+    """The release tooling's own API key (`llmctl keys create STACK --release`), which CI passes as
+    LLMCTL_RELEASE_KEY: the gateway admits it on every rule of every route, the slot header only with it."""
     key = os.environ.get(RELEASE_KEY_ENV)
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    return headers
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def preview_headers(slot: str) -> dict[str, str]:
+    return {SLOT_HEADER: slot, **release_key_headers()}
 
 
 def _kind(endpoint: EndpointConfig, slot: str) -> str:

@@ -24,7 +24,8 @@ def test_policies_are_valid_and_read_bearer_keys():
     for obj in (route, preview):
         assert validation_errors(obj, "1.34") == []
         assert obj["spec"]["apiKeyAuth"]["extractFrom"] == [{"headers": ["Authorization"]}]
-    assert [r["name"] for r in route["spec"]["apiKeyAuth"]["credentialRefs"]] == ["team-applied-ai-api-keys", "team-search-api-keys"]
+    assert [r["name"] for r in route["spec"]["apiKeyAuth"]["credentialRefs"]] == [
+        "team-applied-ai-api-keys", "team-search-api-keys", "release-tooling-api-keys"]
     assert [r["name"] for r in preview["spec"]["apiKeyAuth"]["credentialRefs"]] == ["release-tooling-api-keys"]
     assert [r["sectionName"] for r in preview["spec"]["targetRefs"]] == ["preview-blue", "preview-green"]
 
@@ -47,9 +48,9 @@ def test_every_route_is_authenticated_and_teams_reach_only_granted_endpoints(sta
         route_policy = policies[(ns, f"{name}-api-keys")]
         assert route_policy["spec"]["targetRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": name}]
         granted = [r["name"] for r in route_policy["spec"]["apiKeyAuth"]["credentialRefs"]]
-        assert granted == [f"team-{t}-api-keys" for t in endpoint.granted_teams()]
+        assert granted == [*(f"team-{t}-api-keys" for t in endpoint.granted_teams()), "release-tooling-api-keys"]
         team_secrets = {n for (space, n) in secrets if space == ns and n.startswith("team-")}
-        assert team_secrets == set(granted)  # no other team's keys in this namespace
+        assert team_secrets == set(granted[:-1])  # no other team's keys in this namespace
         preview = policies[(ns, f"{name}-preview")]
         deployed = [s for s in ("blue", "green") if not getattr(endpoint.slots, s).empty]
         assert [r["sectionName"] for r in preview["spec"]["targetRefs"]] == [f"preview-{s}" for s in deployed]

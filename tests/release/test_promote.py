@@ -299,3 +299,10 @@ def test_pulumi_applier_runs_a_targeted_up(monkeypatch, tmp_path):
     with pytest.raises(ApplyError, match="^pulumi up -s prod failed: ") as info:
         PulumiApplier(tmp_path)("prod", None)
     assert "\n" not in str(info.value) and info.value.code == 1
+
+
+def test_release_key_goes_with_previews_and_probes(monkeypatch):
+    monkeypatch.delenv(ops.RELEASE_KEY_ENV, raising=False)
+    assert ops.preview_headers("green") == {"X-LLM-Slot": "green"} and ops.release_key_headers() == {}
+    monkeypatch.setenv(ops.RELEASE_KEY_ENV, "sk-llm-r")
+    assert ops.preview_headers("green") == {"X-LLM-Slot": "green", "Authorization": "Bearer sk-llm-r"}
