@@ -22,6 +22,7 @@ from components.config_base import ConfigModel
 from components.cost.models import CostConfig, Tags, validate_tags
 from components.endpoint.models import SLOTS, EndpointConfig, ReleaseConfig
 from components.gateway.models import GatewayConfig
+from components.gpu_pools.attribution import problems as node_pool_problems
 from components.gpu_pools.models import GpuCapacityConfig
 from components.model_store.models import ModelStoreConfig
 from components.names import ENDPOINT_NAME, ENDPOINT_NAME_MAX, TeamName
@@ -87,6 +88,13 @@ class StackConfig(ConfigModel):
         return endpoints
 
     @model_validator(mode="after")
+    def _alerts_reach_someone(self) -> StackConfig:
+        if self.environment in ("staging", "prod") and (not self.observability.alertmanager or self.observability.alerting.receiver is None):
+            raise _KeyError(("observability", "alerting", "receiver"), None,
+                            f"{self.environment} needs Alertmanager with a receiver so alerts reach someone; set snsTopicArn, slackWebhookSecret or pagerdutyKeySecret")
+        return self
+
+    @model_validator(mode="after")
     def _cross_section(self) -> StackConfig:
         zones = REGIONS[self.region]
         if self.network.az_count > len(zones):
@@ -107,10 +115,10 @@ class StackConfig(ConfigModel):
                 known = sorted(t for t, v in INSTANCE_TYPES.items() if not v.gpus)
                 raise _KeyError(("cluster", "systemNodes", "instanceTypes", i), itype, f"unknown or GPU instance type; allowed: {', '.join(known)}")
         for i, gpu_pool in enumerate(self.gpu.pools):
-            if self.is_prod and "on-demand" not in gpu_pool.capacity_types:
+            if self.is_prod and not {"on-demand", "reserved"} & set(gpu_pool.capacity_types):
                 raise _KeyError(
                     ("gpu", "pools", i, "capacityTypes"), gpu_pool.capacity_types,
-                    "a prod pool must include on-demand so its endpoints survive a spot shortage; use [spot, on-demand]",
+                    "a prod pool must include on-demand (or reserved) so its endpoints survive a spot shortage; use [spot, on-demand]",
                 )
             floor = sum(
                 s.gpus * s.replicas.min
@@ -152,6 +160,7 @@ class StackConfig(ConfigModel):
                         ("registry", "buildImage"), self.registry.build_image,
                         f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image or the slot's image",
                     )
+        self._node_pools()
         self._gateway_checks()
         return self
 
@@ -174,6 +183,12 @@ class StackConfig(ConfigModel):
         if len(lb_name) > 32 or not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", lb_name):
             raise _KeyError(("tags", "project"), self.tags["project"],
                             f"the NLB is named <project>-<environment> ({lb_name!r}): at most 32 letters, digits and inner hyphens")
+
+    def _node_pools(self) -> None:
+        """Per-slot NodePools: team GPU limits and names (components/gpu_pools/attribution.py)."""
+        problems = node_pool_problems(list(self.gpu.pools), self.endpoints, self.teams)
+        if problems:
+            raise _KeyError(*problems[0])
 
 
 class _KeyError(ValueError):

@@ -102,6 +102,7 @@ def replace_table(text: str, table: str) -> str:
 def golden(stack: str) -> Callable[[], str]:
     def render() -> str:
         from components.catalog import availability_zones
+        from components.gpu_pools.attribution import plan_node_pools
         from components.gpu_pools.manifests import dump, pool_manifests
         from components.karpenter.iam import node_role_name
         from infra.config import load_stack
@@ -110,7 +111,8 @@ def golden(stack: str) -> Callable[[], str]:
         cfg = load_stack(stack, REPO_ROOT)
         name = cluster_name(cfg)
         zones = availability_zones(cfg.region, cfg.network.az_count)
-        return dump(pool_manifests(list(cfg.gpu.pools), name, node_role_name(name), zones, dict(cfg.tags)))
+        plans = plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags)
+        return dump(pool_manifests(plans, name, node_role_name(name), zones))
 
     return render
 

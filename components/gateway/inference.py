@@ -12,7 +12,9 @@ from typing import Any
 
 import yaml
 
+from components.endpoint.names import namespace
 from components.gateway.versions import EPP_IMAGE
+from components.observability import labels as lm
 from components.placement import SystemPlacement
 from components.serving.vllm import PORT
 
@@ -47,9 +49,9 @@ def epp_labels(endpoint: str, slot: str) -> dict[str, str]:
 def wake_query(endpoint: str, slot: str) -> str:
     """Requests that reached the slot's picker in the last 2 minutes. The picker runs whether or not
     the slot has a pod, so this counts the requests that must wake a slot scaled to zero."""
-    series = f'{{{POOL_LABEL.replace("-", "_")}="{pool_name(endpoint, slot)}"}}'
+    selector = {"namespace": namespace(endpoint), lm.INFERENCE_POOL: pool_name(endpoint, slot)}
     # `or vector(0)` per term: a counter the picker has not created yet must not void the sum.
-    return " + ".join(f"(sum(increase({metric}{series}[2m])) or vector(0))" for metric in EPP_REQUESTS)
+    return " + ".join(f"(sum(increase({lm.series(metric, selector)}[2m])) or vector(0))" for metric in EPP_REQUESTS)
 
 
 def epp_pod_monitor(endpoint: str, slot: str, namespace: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.gateway.inference import wake_query as gateway_wake_query
+from components.gpu_pools.attribution import slot_node_pool
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
 from components.model_store.component import ModelBucket
@@ -49,6 +50,7 @@ class ServingSlotArgs:
     kubernetes_version: str
     region: str  # the stack's region, passed down from infra/__main__.py (never read from global config)
     cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
+    budget_usd_per_million_tokens: float | None = None  # the endpoint's budget: alert above it
     # Cluster services the custom resources need first (the Observability component: KEDA and
     # the Prometheus operator CRDs).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
@@ -72,7 +74,8 @@ class ServingSlot(pulumi.ComponentResource):
             s3_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: model_s3_uri(bucket, model))
         affinity_types = placement.instance_type_affinity(args.pool, cfg)
         spec = manifests.SlotSpec(
-            endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment, pool=args.pool.name,
+            endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment,
+            pool=slot_node_pool(args.pool, args.endpoint, args.slot),
             config=cfg, min_replicas=args.min_replicas, max_replicas=args.max_replicas, scale_to_zero=args.scale_to_zero,
             region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
             instance_types=tuple(affinity_types) if affinity_types is not None else None,
@@ -130,7 +133,7 @@ class ServingSlot(pulumi.ComponentResource):
             wake = gateway_wake_query(args.endpoint, args.slot)
         apply(f"{name}-scaler", scaling.scaled_object(spec, wake), crd_opts)
         apply(f"{name}-podmonitor", manifests.pod_monitor(spec), crd_opts)
-        apply(f"{name}-alerts", alerts.prometheus_rule(spec), crd_opts)
+        apply(f"{name}-alerts", alerts.prometheus_rule(spec, args.cost_per_hour_usd, args.budget_usd_per_million_tokens), crd_opts)
         apply(f"{name}-dashboard", dashboard.dashboard_config_map(spec, args.cost_per_hour_usd), child)
 
         self.register_outputs({"serviceName": self.service_name, "servicePort": PORT, "deploymentName": self.deployment_name})

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.catalog import INSTANCE_TYPES, POOL_FAMILIES
+from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
 from components.serving.placement import fits
 from components.tagging import label_value
 from llmctl.synth.inventory import Inventory
@@ -22,6 +23,7 @@ NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
 GPU = "nvidia.com/gpu"
 DEFAULT_TOKENS_PER_SECOND = 800.0
 DEFAULT_DATA_VOLUME_GIB = 300
@@ -38,12 +40,29 @@ class NodeGroup:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """An ODCR or Capacity Block of a pool: paid for every reserved hour, used or not."""
+
+    pool: str  # the shared pool definition (the `pool` label of its NodePools)
+    instance_type: str
+    count: int
+    kind: str  # "default" (ODCR) | "capacity-block"
+    hourly_usd: float | None = None  # None: the on-demand list price
+    hours: float | None = None  # a Capacity Block's length; None: every hour of the month
+
+
+@dataclass(frozen=True)
 class Pool:
     name: str
     instance_types: tuple[str, ...]
     capacity_types: tuple[str, ...]
     volume_gib: int
     gpu_limit: int | None = None
+    base: str = ""  # the shared pool definition this NodePool derives from (its `pool` label)
+
+    @property
+    def reserved(self) -> bool:
+        return "reserved" in self.capacity_types
 
     @property
     def spot(self) -> bool:
@@ -91,6 +110,7 @@ class Capacity:
     node_groups: list[NodeGroup] = field(default_factory=list)
     pools: dict[str, Pool] = field(default_factory=dict)
     slots: list[Slot] = field(default_factory=list)
+    reservations: list[Reservation] = field(default_factory=list)
 
 
 # ---- Kubernetes quantities ------------------------------------------------------------------
@@ -146,7 +166,20 @@ def capacity(inventory: Inventory, cfg: Any = None) -> Capacity:
         cap.pools[pool.name] = pool
 
     cap.slots = _slots(inventory, cfg)
+    cap.reservations = _reservations(cfg)
     return cap
+
+
+def _reservations(cfg: Any) -> list[Reservation]:
+    """Reservations come from the stack file: a node class selects them by id or tags only."""
+    if cfg is None:
+        return []
+    out = []
+    for pool in cfg.gpu.pools:
+        for r in pool.capacity_reservations:
+            hours = (r.end - r.start).total_seconds() / 3600 if r.type == "capacity-block" and r.start and r.end else None
+            out.append(Reservation(pool.name, r.instance_type, r.count, r.type, r.hourly_usd, hours))
+    return out
 
 
 def _objects(inventory: Inventory, kind: str) -> list[dict[str, Any]]:
@@ -174,8 +207,9 @@ def _node_group(name: str, inputs: dict[str, Any], cfg: Any) -> NodeGroup:
 
 def _albs(inventory: Inventory) -> int:
     """One ALB per IngressGroup (alb.ingress.kubernetes.io/group.name or the IngressClassParams
-    group), one per ungrouped ALB Ingress."""
-    groups: set[str] = set()
+    group), one per ungrouped ALB Ingress, and one NLB per gateway EnvoyProxy (priced on the ALB
+    line: the same hourly rate, an LCU at or above an NLCU)."""
+    groups: set[str] = {f"nlb:{_meta(o).get('name')}" for o in _objects(inventory, ENVOY_PROXY)}
     for obj in _objects(inventory, INGRESS):
         annotations = _meta(obj).get("annotations") or {}
         group = annotations.get("alb.ingress.kubernetes.io/group.name")
@@ -219,6 +253,7 @@ def _pool(obj: dict[str, Any], volumes: dict[str, int]) -> Pool:
     limits = (obj.get("spec") or {}).get("limits") or {}
     limit = limits.get(GPU)
     return Pool(
+        base=(_meta(obj).get("labels") or {}).get("pool", _meta(obj).get("name", "")),
         name=_meta(obj).get("name", ""),
         instance_types=tuple(t.name for t in candidates),
         capacity_types=cap_types,
@@ -257,8 +292,8 @@ def _slots(inventory: Inventory, cfg: Any) -> list[Slot]:
             gpus += quantity(requests.get(GPU, 0))
             cpu += quantity(requests.get("cpu", 0))
             mem += gib(requests.get("memory", 0))
-        endpoint = labels.get("endpoint", "")
-        slot = labels.get("slot", "")
+        endpoint = labels.get(LLM_ENDPOINT, "")
+        slot = labels.get(LLM_SLOT, "")
         ep, slot_cfg = _slot_config(cfg, endpoint, slot)
         if slot_cfg is not None and slot_cfg.empty:
             continue  # an empty slot serves nothing, whatever its replica bounds say
@@ -303,4 +338,4 @@ def _required_instance_types(pod: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(sorted(allowed)) if allowed is not None else None
 
 
-__all__ = ["Capacity", "NodeGroup", "Pool", "Slot", "capacity", "fitting_types", "model_key", "quantity"]
+__all__ = ["Capacity", "NodeGroup", "Pool", "Reservation", "Slot", "capacity", "fitting_types", "model_key", "quantity"]

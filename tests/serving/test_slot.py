@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from components.gpu_pools.attribution import slot_node_pool
+from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
 from components.serving.manifests import DO_NOT_DISRUPT, RUN_AS
 from components.serving.models import SlotConfig
 from tests.serving.helpers import exported_metric_names, objects, record_slot, slot_args, stack_slots, vllm_metrics_in
@@ -63,7 +65,8 @@ def test_deployment_invariants(case):
     shutdown = int(next(e["value"] for e in container["env"] if e["name"] == "SHUTDOWN_TIMEOUT"))
     assert spec["terminationGracePeriodSeconds"] >= pre_stop + shutdown
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]
-    assert spec["nodeSelector"] == {"karpenter.sh/nodepool": args.pool.name}
+    # Each slot selects its own NodePool, whose node class tags the nodes with its team and model.
+    assert spec["nodeSelector"] == {"karpenter.sh/nodepool": slot_node_pool(args.pool, args.endpoint, args.slot)}
     assert spec["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
     sc = container["securityContext"]
     assert sc["runAsNonRoot"] and sc["allowPrivilegeEscalation"] is False and sc["capabilities"] == {"drop": ["ALL"]}
@@ -71,7 +74,7 @@ def test_deployment_invariants(case):
     assert pod["metadata"]["annotations"][DO_NOT_DISRUPT] == "true"
     labels = pod["metadata"]["labels"]
     assert labels["app.kubernetes.io/name"] == "vllm" and labels["app.kubernetes.io/component"] == "serving"
-    assert (labels["team"], labels["environment"], labels["slot"], labels["endpoint"]) == (args.team, args.environment, args.slot, args.endpoint)
+    assert (labels["team"], labels["environment"], labels[LLM_SLOT], labels[LLM_ENDPOINT]) == (args.team, args.environment, args.slot, args.endpoint)
     assert labels["model"] == cfg.model.replace("/", ".").lower()
     assert "model" not in dep["spec"]["selector"]["matchLabels"], "selectors are immutable; a release changes the model"
     assert container["image"] == args.image
@@ -90,7 +93,7 @@ def test_service_pdb_and_monitor(case):
     assert pdb["spec"]["selector"]["matchLabels"] == selector and pdb["spec"]["maxUnavailable"] == 1
     (monitor,) = objects(inventory, "PodMonitor")
     assert monitor["spec"]["selector"]["matchLabels"] == selector
-    assert {"endpoint", "slot", "team", "model"} <= set(monitor["spec"]["podTargetLabels"])
+    assert {LLM_ENDPOINT, LLM_SLOT, "team", "model"} <= set(monitor["spec"]["podTargetLabels"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -158,8 +161,8 @@ def test_scale_to_zero_adds_a_gateway_wake_trigger():
     wake = next(t for t in so["spec"]["triggers"] if t["name"] == "wake")
     assert wake["type"] == "prometheus" and wake["metadata"]["activationThreshold"] == "0"
     assert wake["metadata"]["query"] == (
-        '(sum(increase(inference_objective_request_total{inference_pool="chat-blue"}[2m])) or vector(0)) + '
-        '(sum(increase(inference_objective_request_error_total{inference_pool="chat-blue"}[2m])) or vector(0))')
+        '(sum(increase(inference_objective_request_total{namespace="llm-chat",inference_pool="chat-blue"}[2m])) or vector(0)) + '
+        '(sum(increase(inference_objective_request_error_total{namespace="llm-chat",inference_pool="chat-blue"}[2m])) or vector(0))')
     assert objects(inventory, "TriggerAuthentication") == []
     assert validation_errors(so, "1.34") == []
 
