@@ -11,10 +11,10 @@ from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_PLACEMENT
 from components.cost.component import CostAllocation, CostAllocationArgs
 from components.cost.storage import TeamVolumes, TeamVolumesArgs
-from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
 from components.endpoint.names import namespace
+from components.gateway.component import GatewayPlatform, GatewayPlatformArgs
 from components.gateway.names import GATEWAY_NAMESPACE
 from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
@@ -123,12 +123,14 @@ nvidia = NvidiaStack(
     f"{name}-nvidia", NvidiaStackArgs(pools=list(cfg.gpu.pools), depends_on=[karpenter.release, observability]), opts=platform_opts
 )
 
-# --- endpoints: the ALB controller, then one blue-green Endpoint per llm-platform:endpoints entry ---
-alb = AlbController(
-    f"{name}-alb",
-    AlbControllerArgs(
+# --- endpoints: the inference gateway, then one blue-green Endpoint per llm-platform:endpoints entry ---
+gateway = GatewayPlatform(
+    f"{name}-gateway",
+    GatewayPlatformArgs(
         cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, boundary_arn=boundary.policy_arn,
-        ingress=cfg.ingress, stack_tags=dict(cfg.tags), system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
+        config=cfg.gateway, hosts={n: e.route.host for n, e in cfg.endpoints.items()},
+        teams=sorted({*cfg.teams, *(e.team for e in cfg.endpoints.values())}), stack_tags=dict(cfg.tags),
+        system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
@@ -136,11 +138,12 @@ endpoints = {
     endpoint_name: Endpoint(
         endpoint_name,
         EndpointArgs(
-            config=endpoint, ingress=cfg.ingress, cluster_name=name, environment=cfg.environment, region=cfg.region,
+            config=endpoint, gateway=cfg.gateway, cluster_name=name, environment=cfg.environment, region=cfg.region,
             vpc_cidr=network.vpc_cidr, pool=cfg.gpu.pool(endpoint.pool),
             images={s: resolve_image(getattr(endpoint.slots, s).image, registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
             boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
-            cost=cfg.cost, controller_ready=alb.ready, serving_ready=list(observability.ready),
+            system=SYSTEM_PLACEMENT, cost=cfg.cost, gateway_ready=gateway.ready, key_values=gateway.key_values,
+            serving_ready=list(observability.ready),
         ),
         opts=platform_opts,
     )
@@ -151,9 +154,9 @@ admission = Admission(
     f"{name}-admission",
     AdmissionArgs(
         load_balancer_namespaces=[GATEWAY_NAMESPACE], route_namespaces=[namespace(e) for e in cfg.endpoints],
-        internet_facing=cfg.ingress.scheme == "internet-facing", depends_on=[cluster.system_node_group],
+        internet_facing=cfg.gateway.scheme == "internet-facing", depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
-pulumi.export("albGroup", alb.group_name)
-pulumi.export("endpoints", {n: {"namespace": e.namespace, "ingress": e.ingress_name} for n, e in endpoints.items()})
+pulumi.export("gateway", {"name": gateway.gateway_name, "namespace": gateway.gateway_namespace})
+pulumi.export("endpoints", {n: {"namespace": e.namespace, "route": e.route_name} for n, e in endpoints.items()})

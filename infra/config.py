@@ -20,7 +20,8 @@ from components.catalog.models import model_facts
 from components.cluster.models import NON_PUBLIC_RANGES, ClusterConfig
 from components.config_base import ConfigModel
 from components.cost.models import CostConfig, Tags, validate_tags
-from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig, ReleaseConfig
+from components.endpoint.models import SLOTS, EndpointConfig, ReleaseConfig
+from components.gateway.models import GatewayConfig
 from components.gpu_pools.attribution import problems as node_pool_problems
 from components.gpu_pools.models import GpuCapacityConfig
 from components.model_store.models import ModelStoreConfig
@@ -45,7 +46,7 @@ class StackConfig(ConfigModel):
     registry: RegistryConfig = Field(default_factory=RegistryConfig, description="ECR repository and the vLLM serving image.")
     model_store: ModelStoreConfig = Field(default_factory=ModelStoreConfig, description="S3 bucket serving slots stream model weights from.")
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig, description="In-cluster Prometheus, Grafana, KEDA and the DCGM exporter.")
-    ingress: IngressConfig = Field(default_factory=IngressConfig, description="The shared ALB in front of every endpoint.")
+    gateway: GatewayConfig = Field(default_factory=GatewayConfig, description="The inference gateway (Envoy behind an NLB) in front of every endpoint.")
     endpoints: dict[str, EndpointConfig] = Field(min_length=1, description="Named blue-green endpoints, one model each.")
     release: ReleaseConfig = Field(default_factory=ReleaseConfig, description="Release gates and canary steps for `llmctl release`.")
     cost: CostConfig = Field(default_factory=CostConfig, description="Cost-allocation tag activation, budget and estimate assumptions.")
@@ -157,19 +158,28 @@ class StackConfig(ConfigModel):
                         f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image, registry.promoteFrom or the slot's image",
                     )
         self._node_pools()
-        routes: dict[tuple[str | None, str], str] = {}
-        for name, endpoint in self.endpoints.items():
-            # All endpoints share one ALB listener: two identical routes would shadow each other.
-            key = (endpoint.route.host, endpoint.route.path or "/")
-            if key in routes:
-                raise _KeyError(("endpoints", name, "route"), endpoint.route.model_dump(by_alias=True, exclude_none=True),
-                                f"endpoint {routes[key]} already uses this host and path; give each endpoint its own host or path")
-            routes[key] = name
-        alb_name = f"{self.tags['project']}-{self.environment}"  # the shared ALB is named after the cluster
-        if len(alb_name) > 32 or not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", alb_name):
-            raise _KeyError(("tags", "project"), self.tags["project"],
-                            f"the ALB is named <project>-<environment> ({alb_name!r}): at most 32 letters, digits and inner hyphens")
+        self._gateway_checks()
         return self
+
+    def _gateway_checks(self) -> None:
+        """Per-endpoint gateway settings: distinct hosts (one listener each), access to declared teams
+        only, and an NLB name AWS accepts."""
+        for name, endpoint in self.endpoints.items():
+            for i, team in enumerate(endpoint.access):
+                if team not in self.teams:
+                    raise _KeyError(("endpoints", name, "access", i), team,
+                                    f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams)) or '(none declared)'}")
+        hosts: dict[str, str] = {}
+        for name, endpoint in self.endpoints.items():
+            # One Gateway listener per endpoint host: two endpoints on one host would share a listener.
+            if endpoint.route.host in hosts:
+                raise _KeyError(("endpoints", name, "route", "host"), endpoint.route.host,
+                                f"endpoint {hosts[endpoint.route.host]} already uses this host; give each endpoint its own host")
+            hosts[endpoint.route.host] = name
+        lb_name = f"{self.tags['project']}-{self.environment}"  # the gateway's NLB is named after the cluster
+        if len(lb_name) > 32 or not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", lb_name):
+            raise _KeyError(("tags", "project"), self.tags["project"],
+                            f"the NLB is named <project>-<environment> ({lb_name!r}): at most 32 letters, digits and inner hyphens")
 
     def _node_pools(self) -> None:
         """Per-slot NodePools: team GPU limits and names (components/gpu_pools/attribution.py)."""

@@ -136,9 +136,11 @@ from llmctl.cost.cli import cost_app  # noqa: E402  (sub-apps register after the
 
 app.add_typer(cost_app, name="cost")
 
+from llmctl.keys.cli import keys_app  # noqa: E402
 from llmctl.release.cli import release_app  # noqa: E402
 
 app.add_typer(release_app, name="release")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.gateway.inference import wake_query as gateway_wake_query
 from components.gpu_pools.attribution import slot_node_pool
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
@@ -51,9 +52,6 @@ class ServingSlotArgs:
     region: str  # the stack's region, passed down from infra/__main__.py (never read from global config)
     cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
     budget_usd_per_million_tokens: float | None = None  # the endpoint's budget: alert above it
-    # The shared ALB's name (IngressGroup annotation alb.ingress.kubernetes.io/load-balancer-name);
-    # the cluster name when omitted. Identifies this slot's requests for the scale-from-zero trigger.
-    alb_name: pulumi.Input[str] | None = None
     # Cluster services the custom resources need first (the Observability component: KEDA and
     # the Prometheus operator CRDs).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
@@ -63,6 +61,7 @@ class ServingSlot(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     service_port: int
     deployment_name: pulumi.Output[str]
+    pod_selector: dict[str, str]  # the slot's pod selector, for the gateway's InferencePool
 
     def __init__(self, name: str, args: ServingSlotArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:serving:ServingSlot", name, None, opts)
@@ -82,6 +81,7 @@ class ServingSlot(pulumi.ComponentResource):
             region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
             instance_types=tuple(affinity_types) if affinity_types is not None else None,
         )
+        self.pod_selector = dict(spec.selector)
         child = pulumi.ResourceOptions(parent=self)
         crd_opts = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
 
@@ -132,9 +132,7 @@ class ServingSlot(pulumi.ComponentResource):
 
         wake = None
         if scaling.wakes_from_zero(spec):
-            apply(f"{name}-keda-aws", scaling.trigger_authentication(spec), crd_opts)
-            alb = args.alb_name if args.alb_name is not None else args.cluster_name
-            wake = pulumi.Output.all(alb, args.namespace).apply(lambda v: scaling.wake_expression(v[0], v[1], spec.name))
+            wake = gateway_wake_query(args.endpoint, args.slot)
         apply(f"{name}-scaler", scaling.scaled_object(spec, wake), crd_opts)
         apply(f"{name}-podmonitor", manifests.pod_monitor(spec), crd_opts)
         apply(f"{name}-alerts", alerts.prometheus_rule(spec, args.cost_per_hour_usd, args.budget_usd_per_million_tokens), crd_opts)

@@ -41,7 +41,7 @@ class ScalingConfig(ConfigModel):
         default=600, ge=0, le=3600, description="HPA scale-down stabilisation: a GPU replica costs minutes to bring back, so shrink slowly."
     )
     wake_requests: Int32 = Field(
-        default=1, ge=1, description="ALB requests per minute that wake a slot scaled to zero (aws-cloudwatch activation threshold)."
+        default=1, ge=1, description="Requests counted at the gateway within 2 minutes that wake a slot scaled to zero (KEDA activation threshold)."
     )
 
 

@@ -264,7 +264,7 @@ def promote(
             # header and no model name: the probes see what clients see, whichever slot answers.
             walk = ops.plan_steps(ops.weights_of(cfg)[ops.check_slot(to)], _steps(steps) or release.canary_steps)
             needs_url = not no_apply and len(walk) > 1 and not watch_url
-            live = Target(watch_url or (ops.route_url(target, cfg, name) if needs_url else ""), model="")
+            live = Target(watch_url or (ops.route_url(target, cfg, name) if needs_url else ""), model="", headers=ops.release_key_headers())
 
             def watch_run() -> Any:
                 return watch(live, release.latency_requests, pause, release.max_error_rate_pct, slo, timeout_seconds=timeout)

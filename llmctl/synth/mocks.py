@@ -153,6 +153,10 @@ class RecordingMocks(sdk.Mocks):
                     "cidrBlocks": ["52.216.0.0/15", "54.231.0.0/16"]}, []
         if token in table:
             return table[token], []
+        if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            # Offline there are no keys: every API key secret reads as an empty key set.
+            secret = str(args.args.get("secretId", "secret"))
+            return {"secretString": "{}", "arn": secret, "id": secret, "versionId": "synth", "versionStages": ["AWSCURRENT"]}, []
         if token == "aws:eks/getAddonVersion:getAddonVersion":
             addon = args.args.get("addonName", "addon")
             return {"version": f"v0.0.0-synth-{addon}", "addonName": addon, "id": addon}, []

@@ -46,8 +46,10 @@ def test_scale_to_zero_needs_a_wake_query():
     spec = spec_for(SlotConfig(model="org/m"), min_replicas=0, scale_to_zero=True)
     with pytest.raises(ValueError, match="needs a wake query"):
         scaling.scaled_object(spec)
-    so = scaling.scaled_object(spec, "SUM(SEARCH('x', 'Sum', 60))")
-    assert so["spec"]["triggers"][-1]["type"] == "aws-cloudwatch" and validation_errors(so, "1.34") == []
+    so = scaling.scaled_object(spec, "sum(x)")
+    wake = so["spec"]["triggers"][-1]
+    assert (wake["name"], wake["type"], wake["metadata"]["query"]) == ("wake", "prometheus", "sum(x)")
+    assert wake["metadata"]["activationThreshold"] == "0" and validation_errors(so, "1.34") == []
 
 
 def test_kv_cache_trigger_can_be_disabled():
@@ -55,14 +57,6 @@ def test_kv_cache_trigger_can_be_disabled():
     so = scaling.scaled_object(spec)
     assert [t["name"] for t in so["spec"]["triggers"]] == ["queue"]
     assert so["spec"]["triggers"][0]["metadata"]["query"] == 'sum(vllm:num_requests_waiting{namespace="llm-chat",llm_endpoint="chat",llm_slot="blue"})'
-
-
-def test_wake_expression_names_the_alb_and_target_group():
-    expr = scaling.wake_expression("llm-platform-prod", "llm-code", "code-green")
-    assert expr == (
-        "SUM(SEARCH('{AWS/ApplicationELB,LoadBalancer,TargetGroup} MetricName=\"RequestCount\" "
-        "LoadBalancer=llm-platform-prod TargetGroup=k8s-llmcode-codegree', 'Sum', 60))"
-    )
 
 
 def test_alert_rules_use_slo_thresholds_and_real_metrics():

@@ -9,7 +9,6 @@ import pytest
 
 from components.gpu_pools.attribution import slot_node_pool
 from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
-from components.serving import scaling
 from components.serving.manifests import DO_NOT_DISRUPT, RUN_AS
 from components.serving.models import SlotConfig
 from tests.serving.helpers import exported_metric_names, objects, record_slot, slot_args, stack_slots, vllm_metrics_in
@@ -154,20 +153,18 @@ def test_role_reads_only_its_model_within_the_boundary(case):
     assert env["MODEL_S3_URI"] == f"s3://models-bkt/{args.config.model}/"
 
 
-def test_scale_to_zero_adds_a_cloudwatch_wake_trigger():
+def test_scale_to_zero_adds_a_gateway_wake_trigger():
     cfg = SlotConfig(model="Qwen/Qwen2.5-7B-Instruct", replicas={"min": 0, "max": 2})
     inventory = record_slot(slot_args(cfg, min_replicas=0, max_replicas=2, scale_to_zero=True))
     (so,) = objects(inventory, "ScaledObject")
     assert so["spec"]["minReplicaCount"] == 0
-    wake = next(t for t in so["spec"]["triggers"] if t["type"] == "aws-cloudwatch")
-    (auth,) = objects(inventory, "TriggerAuthentication")
-    assert wake["authenticationRef"] == {"name": auth["metadata"]["name"]}
-    assert auth["spec"] == {"podIdentity": {"provider": "aws"}}
-    expr = wake["metadata"]["expression"]
-    assert 'MetricName="RequestCount"' in expr and "LoadBalancer=llm-platform-dev" in expr and "TargetGroup=k8s-llmchat-chatblue" in expr
-    assert wake["metadata"]["awsRegion"] == "us-west-2" and wake["metadata"]["activationTargetMetricValue"] == "0"
-    for obj in (so, auth):
-        assert validation_errors(obj, "1.34") == []
+    wake = next(t for t in so["spec"]["triggers"] if t["name"] == "wake")
+    assert wake["type"] == "prometheus" and wake["metadata"]["activationThreshold"] == "0"
+    assert wake["metadata"]["query"] == (
+        '(sum(increase(inference_objective_request_total{namespace="llm-chat",inference_pool="chat-blue"}[2m])) or vector(0)) + '
+        '(sum(increase(inference_objective_request_error_total{namespace="llm-chat",inference_pool="chat-blue"}[2m])) or vector(0))')
+    assert objects(inventory, "TriggerAuthentication") == []
+    assert validation_errors(so, "1.34") == []
 
 
 def test_without_scale_to_zero_there_is_no_wake_trigger():
@@ -210,11 +207,3 @@ def test_outputs_and_parenting():
     (component,) = inventory.of_type("llm-platform:serving:ServingSlot")
     children = [r for r in inventory.resources if r is not component]
     assert children and all(r.parent == component.urn for r in children)
-
-
-@pytest.mark.parametrize(("namespace", "service", "prefix"), [
-    ("llm-chat", "chat-blue", "k8s-llmchat-chatblue"),
-    ("llm-embeddings", "embeddings-green", "k8s-llmembed-embeddin"),
-])
-def test_target_group_prefix_follows_the_lb_controller(namespace, service, prefix):
-    assert scaling.target_group_prefix(namespace, service) == prefix

@@ -62,13 +62,19 @@ def test_flags_and_metrics_exist_in_vllm(stack):
     assert used <= exported_metric_names(), used - exported_metric_names()
 
 
-def test_dev_slot_scales_to_zero_and_wakes_on_alb_requests():
-    _, objs = _serving("dev")
+def test_dev_slot_scales_to_zero_and_wakes_on_gateway_requests():
+    """The wake metric comes from the slot's endpoint picker, which runs with no vLLM pod, and
+    Prometheus scrapes it with the label the query selects on."""
+    inventory, objs = _serving("dev")
     so = objs["ScaledObject"][("llm-chat", "chat-blue")]
     assert so["spec"]["minReplicaCount"] == 0
-    wake = next(t for t in so["spec"]["triggers"] if t["type"] == "aws-cloudwatch")
-    assert "LoadBalancer=llm-platform-dev" in wake["metadata"]["expression"]
-    assert ("llm-chat", wake["authenticationRef"]["name"]) in objs["TriggerAuthentication"]
+    wake = next(t for t in so["spec"]["triggers"] if t["name"] == "wake")
+    assert 'inference_pool="chat-blue"' in wake["metadata"]["query"]
+    monitor = next(o for _, o in inventory.kubernetes_objects()
+                   if o["kind"] == "PodMonitor" and o["metadata"]["name"] == "chat-blue-epp")
+    assert monitor["spec"]["podTargetLabels"] == ["inference-pool"]
+    assert monitor["spec"]["selector"]["matchLabels"]["inference-pool"] == "chat-blue"
+    assert not any(o["kind"] == "TriggerAuthentication" for _, o in inventory.kubernetes_objects())
 
 
 @pytest.mark.parametrize("stack", STACKS)
