@@ -77,7 +77,7 @@ generate: $(STAMP)
 
 ## Re-resolve the hashed lock files from pyproject.toml and locks/scan.in (then run `make test`):
 ## dev = runtime + dev extras (make synth/test), runtime = what a deploy needs, scan = Checkov.
-UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 --no-annotate --custom-compile-command 'make lock'
+UV_COMPILE := $(BIN)/uv pip compile --quiet --constraint locks/constraints.txt --generate-hashes --universal --python-version 3.11 --no-annotate --custom-compile-command 'make lock'
 lock: $(STAMP)
 	$(UV_COMPILE) pyproject.toml --extra dev -o locks/dev.txt
 	$(UV_COMPILE) pyproject.toml -o locks/runtime.txt

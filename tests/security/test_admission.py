@@ -93,7 +93,7 @@ def test_policies_are_rendered_bound_and_valid_for_the_cluster_version(stack):
             assert obj["spec"] == {"policyName": name, "validationActions": ["Deny"]}
     routes = objects[(kinds[0], ROUTE_NAMESPACES)]
     assert routes == route_namespace_policy([f"llm-{e}" for e in cfg.endpoints])
-    internet = cfg.ingress.scheme == "internet-facing"
+    internet = cfg.gateway.scheme == "internet-facing"
     assert objects[(kinds[0], LOAD_BALANCERS)] == load_balancer_policy([GATEWAY_NAMESPACE], [f"llm-{e}" for e in cfg.endpoints], internet)
 
 
