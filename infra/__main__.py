@@ -8,6 +8,7 @@ import pulumi
 from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_LABELS
+from components.coldstart import imagecache
 from components.cost.component import CostAllocation, CostAllocationArgs
 from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
@@ -67,11 +68,16 @@ karpenter = Karpenter(
     ),
     opts=platform_opts,
 )
+# The image cache `llmctl image cache` recorded for this stack, used only while it holds the
+# serving image the stack runs (else SOCI parallel pull and a warning).
+image_sources = imagecache.image_sources(
+    list(cfg.gpu.pools), imagecache.load_record(pulumi.get_stack()), cfg.region, imagecache.serving_key(cfg.registry)
+)
 gpu_pools = GpuPools(
     f"{name}-gpu",
     GpuPoolsArgs(
         cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs, pools=list(cfg.gpu.pools),
-        tags=dict(cfg.tags), depends_on=[karpenter.release],
+        tags=dict(cfg.tags), image_sources=image_sources, depends_on=[karpenter.release],
     ),
     opts=platform_opts,
 )

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from components.catalog import availability_zones
+from components.coldstart import imagecache
 from components.gpu_pools.manifests import dump, pool_manifests
 from components.karpenter.iam import node_role_name
 from infra.config import load_stack
@@ -27,7 +28,8 @@ def rendered(stack: str) -> list[dict]:
     cfg = load_stack(stack, REPO_ROOT)
     name = cluster_name(cfg)
     zones = availability_zones(cfg.region, cfg.network.az_count)
-    return pool_manifests(list(cfg.gpu.pools), name, node_role_name(name), zones, dict(cfg.tags))
+    sources = imagecache.image_sources(list(cfg.gpu.pools), imagecache.load_record(stack), cfg.region, imagecache.serving_key(cfg.registry))
+    return pool_manifests(list(cfg.gpu.pools), name, node_role_name(name), zones, dict(cfg.tags), sources)
 
 
 @pytest.mark.parametrize("stack", STACKS)
