@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.coldstart.sizing import slot_sizing
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
 from components.model_store.component import ModelBucket
 from components.pod_identity import pod_identity_role
 from components.serving import alerts, dashboard, iam, manifests, placement, scaling
 from components.serving.models import SlotConfig
-from components.serving.vllm import PORT, model_s3_uri
+from components.serving.vllm import PORT, compile_cache_uri, model_s3_uri
 from components.tagging import resource_tags
 
 COMPONENT = "serving"
@@ -72,11 +73,16 @@ class ServingSlot(pulumi.ComponentResource):
         if model and cfg.weights == "s3":
             s3_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: model_s3_uri(bucket, model))
         affinity_types = placement.instance_type_affinity(args.pool, cfg)
+        sizing = slot_sizing(args.pool, cfg) if model else None
+        cache_uri = None
+        if model and cfg.compile_cache and cfg.weights == "s3":  # the bucket and the slot's role exist only with s3 weights
+            cache_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: compile_cache_uri(bucket, model))
         spec = manifests.SlotSpec(
             endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment, pool=args.pool.name,
             config=cfg, min_replicas=args.min_replicas, max_replicas=args.max_replicas, scale_to_zero=args.scale_to_zero,
             region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
             instance_types=tuple(affinity_types) if affinity_types is not None else None,
+            timeouts=sizing.timeouts if sizing else None, streamer=sizing.streamer if sizing else None, compile_cache_uri=cache_uri,
         )
         child = pulumi.ResourceOptions(parent=self)
         crd_opts = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
@@ -106,14 +112,18 @@ class ServingSlot(pulumi.ComponentResource):
                 max_session_duration=3600,
             )
             bucket = args.model_bucket
-            aws.iam.RolePolicy(
-                f"{name}-read-weights",
-                role=role.id,
-                policy=pulumi.Output.json_dumps(
-                    pulumi.Output.all(bucket.arn, bucket.kms_key_arn).apply(lambda v: iam.model_read_policy(v[0], v[1], model, region))
-                ),
-                opts=child,
-            )
+            documents = {"read-weights": iam.model_read_policy}
+            if cfg.compile_cache:
+                documents["compile-cache"] = iam.compile_cache_policy
+            for suffix, render in documents.items():
+                aws.iam.RolePolicy(
+                    f"{name}-{suffix}",
+                    role=role.id,
+                    policy=pulumi.Output.json_dumps(
+                        pulumi.Output.all(bucket.arn, bucket.kms_key_arn).apply(lambda v, render=render: render(v[0], v[1], model, region))
+                    ),
+                    opts=child,
+                )
             ready.append(association)
 
         # The pod gets its AWS credentials at creation time: the association must exist first.
@@ -121,7 +131,12 @@ class ServingSlot(pulumi.ComponentResource):
         # size, and `pulumi up` must not reset a slot that scaled out under load.
         apply(
             f"{name}-deployment", manifests.deployment(spec),
-            pulumi.ResourceOptions(parent=self, depends_on=ready, ignore_changes=["spec.replicas"]),
+            # `pulumi up` (and so a release's apply) waits for the rollout as long as a cold start
+            # may take, not the provider's 10-minute default.
+            pulumi.ResourceOptions(
+                parent=self, depends_on=ready, ignore_changes=["spec.replicas"],
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{spec.rollout_seconds}s", update=f"{spec.rollout_seconds}s"),
+            ),
         )
         apply(f"{name}-pdb", manifests.pod_disruption_budget(spec), child)
 
