@@ -101,6 +101,10 @@ from llmctl.release.cli import release_app  # noqa: E402
 
 app.add_typer(release_app, name="release")
 
+from llmctl.coldstart.cli import coldstart  # noqa: E402
+
+app.command()(coldstart)
+
 
 def main() -> None:
     try:
