@@ -102,6 +102,9 @@ from llmctl.release.cli import release_app  # noqa: E402
 app.add_typer(release_app, name="release")
 
 from llmctl.coldstart.cli import coldstart  # noqa: E402
+from llmctl.image.cli import image_app  # noqa: E402
+
+app.add_typer(image_app, name="image")
 
 app.command()(coldstart)
 
