@@ -123,6 +123,34 @@ def lines(cap: Capacity, prices: RegionPrices, a: Assumptions, scenario: str) ->
     return out
 
 
+def replica_hour(pool: Pool, slot: Slot, prices: RegionPrices, a: Assumptions) -> tuple[str | None, str | None, float | None, float]:
+    """(spot type, on-demand type, on-demand $/h, expected $/h) of one replica of `slot`."""
+    od_type, od_price = cheapest(pool, slot, prices, a, spot=False) if pool.on_demand else (None, None)
+    spot_type, spot_price = cheapest(pool, slot, prices, a, spot=True) if pool.spot else (None, None)
+    share = spot_share(pool, "expected", a)
+    return spot_type, od_type, od_price, share * (spot_price or 0) + (1 - share) * (od_price or 0)
+
+
+def standby(cap: Capacity, prices: RegionPrices, a: Assumptions, cold_starts: dict[tuple[str, str], dict[str, float]]) -> list[dict[str, Any]]:
+    """Per endpoint: what its warm replicas cost a month next to the cold start they avoid. Standby
+    = the idle slot's replicas (a gate or rollback without waiting); floor = the live slot's
+    minimum replicas (load arriving before a scale-up's cold start finishes)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for slot in cap.slots:
+        pool = cap.pools.get(slot.pool)
+        if pool is None or not slot.model or slot.min <= 0:
+            continue
+        hourly = replica_hour(pool, slot, prices, a)[3]
+        row = rows.setdefault(slot.endpoint, {"endpoint": slot.endpoint, "team": slot.team, "standby_replicas": 0, "standby_monthly_usd": 0.0,
+                                              "floor_replicas": 0, "floor_monthly_usd": 0.0, "cold_start_seconds": None})
+        kind = "floor" if slot.live else "standby"
+        row[f"{kind}_replicas"] += slot.min
+        row[f"{kind}_monthly_usd"] = round(row[f"{kind}_monthly_usd"] + slot.min * hourly * HOURS_PER_MONTH, 2)
+        if slot.live and (slot.endpoint, slot.slot) in cold_starts:
+            row["cold_start_seconds"] = cold_starts[(slot.endpoint, slot.slot)]
+    return list(rows.values())
+
+
 def per_slot(cap: Capacity, prices: RegionPrices, a: Assumptions) -> list[dict[str, Any]]:
     """Per slot: the node it runs on and what a million output tokens cost at its configured
     tokens/s per replica, fully loaded (a replica busy all hour)."""
@@ -131,10 +159,7 @@ def per_slot(cap: Capacity, prices: RegionPrices, a: Assumptions) -> list[dict[s
         pool = cap.pools.get(slot.pool)
         if pool is None or not slot.model:
             continue
-        od_type, od_price = cheapest(pool, slot, prices, a, spot=False) if pool.on_demand else (None, None)
-        spot_type, spot_price = cheapest(pool, slot, prices, a, spot=True) if pool.spot else (None, None)
-        share = spot_share(pool, "expected", a)
-        hourly = share * (spot_price or 0) + (1 - share) * (od_price or 0)
+        spot_type, od_type, od_price, hourly = replica_hour(pool, slot, prices, a)
         tokens_per_hour = slot.tokens_per_second * 3600
         rows.append({
             "endpoint": slot.endpoint, "slot": slot.slot, "model": slot.model, "team": slot.team, "pool": slot.pool,
@@ -149,7 +174,7 @@ def per_slot(cap: Capacity, prices: RegionPrices, a: Assumptions) -> list[dict[s
     return rows
 
 
-def estimate(cap: Capacity, prices: RegionPrices, a: Assumptions) -> dict[str, Any]:
+def estimate(cap: Capacity, prices: RegionPrices, a: Assumptions, cold_starts: dict[tuple[str, str], dict[str, float]] | None = None) -> dict[str, Any]:
     totals = {s: sum(line.monthly_usd for line in lines(cap, prices, a, s)) for s in (*SCENARIOS, "on_demand")}
     expected = lines(cap, prices, a, "expected")
     notes = []
@@ -166,6 +191,7 @@ def estimate(cap: Capacity, prices: RegionPrices, a: Assumptions) -> dict[str, A
         "total_monthly_usd": {s: round(totals[s], 2) for s in SCENARIOS},
         "savings_vs_on_demand_pct": round(saving, 1),
         "per_slot": per_slot(cap, prices, a),
+        "standby": standby(cap, prices, a, cold_starts or {}),
         "assumptions": {"hours_per_month": HOURS_PER_MONTH, **asdict(a)},
         "notes": notes,
     }
@@ -184,5 +210,10 @@ def render_text(result: dict[str, Any]) -> str:
             f"${row['hourly_usd_per_replica']:.3f}/replica-hour, ${row['usd_per_1m_output_tokens']:.3f} per 1M output tokens "
             f"at {row['tokens_per_second']:g} tok/s"
         )
+    for row in result.get("standby", []):
+        cold = row["cold_start_seconds"]
+        start = f"cold start {cold['cached']:.0f} s cached / {cold['first_start']:.0f} s first (llmctl coldstart)" if cold else "cold start not computed"
+        out.append(f"  {row['endpoint']}: warm replicas {row['floor_replicas']} live floor ${row['floor_monthly_usd']:,.2f}/month + "
+                   f"{row['standby_replicas']} standby ${row['standby_monthly_usd']:,.2f}/month; {start}")
     out.extend(f"  note: {note}" for note in result["notes"])
     return "\n".join(out)
