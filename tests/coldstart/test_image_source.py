@@ -81,3 +81,15 @@ def test_record_round_trips_through_the_state_file(tmp_path):
     assert path == tmp_path / "stacks" / "image-cache" / "dev.json"
     assert imagecache.load_record("dev", tmp_path) == RECORD
     assert imagecache.load_record("prod", tmp_path) is None
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"snapshotId": "ami-0123"}, "llm-platform:gpu.pools[0].imageCache.snapshotId: 'ami-0123': "),
+    ({"volumeInitializationRate": 500}, "llm-platform:gpu.pools[0].imageCache.volumeInitializationRate: 500: "),
+])
+def test_bad_image_cache_settings_are_one_line_errors(change, expected):
+    from tests.core.test_config_errors import error, raw
+
+    dev = raw()
+    dev["llm-platform:gpu"]["pools"][0]["imageCache"] = change
+    error(dev, expected)
