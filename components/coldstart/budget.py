@@ -8,7 +8,7 @@ model's size and layers (models.py) and the cache state. Nothing is tuned to a t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from components.catalog import INSTANCE_TYPES
 from components.coldstart import figures as f
@@ -164,7 +164,3 @@ UNCACHED = CacheState("pull", False)
 
 def worst_case(model: ModelFacts, gpus: int, instance_types: list[str]) -> Budget:
     return slot_budget(model, gpus, slowest(instance_types), UNCACHED)
-
-
-def with_cache(cache: CacheState, **changes: object) -> CacheState:
-    return replace(cache, **changes)

@@ -20,7 +20,7 @@ MIN_CONCURRENCY, MAX_CONCURRENCY = 4, 64
 # Share of the container's memory limit the streamer's CPU buffer may take (split over the
 # tensor-parallel ranks, each of which streams): the rest is vLLM's own host memory and /dev/shm.
 BUFFER_SHARE = 0.25
-# Without a computed budget (a model the table does not know): the previous hand-set default.
+# Without a computed budget (a model the table does not know, hub weights): the previous hand-set default.
 UNKNOWN_MODEL_STARTUP_SECONDS = 40 * 60
 
 
@@ -47,7 +47,8 @@ def streamer_config(cfg: SlotConfig, types: list[str]) -> dict[str, int]:
 def slot_sizing(pool: GpuPoolConfig, cfg: SlotConfig) -> SlotSizing:
     types = eligible_instance_types(pool, cfg) or list(pool.instance_types)
     streamer = streamer_config(cfg, types) if cfg.weights == "s3" else None
-    facts = model_facts(cfg.model or "")
+    # Hub downloads go through the NAT at the Hub's pace, which the model does not cover.
+    facts = model_facts(cfg.model or "") if cfg.weights == "s3" else None
     if cfg.startup_minutes is not None or facts is None:
         startup = cfg.startup_minutes * 60 if cfg.startup_minutes is not None else UNKNOWN_MODEL_STARTUP_SECONDS
         rollout = Timeouts.from_worst(worst_case(facts, cfg.gpus, types)).rollout_seconds if facts else startup + 600

@@ -48,8 +48,10 @@ def slot_rows(cfg: Any, record: CacheRecord | None) -> list[dict[str, Any]]:
             row: dict[str, Any] = {"endpoint": name, "slot": plan.slot, "model": slot.model, "gpus": slot.gpus, "pool": pool.name,
                                    "live": plan.live, "replicas": {"min": plan.min_replicas, "max": plan.max_replicas}}
             facts = model_facts(slot.model)
-            if facts is None:
-                rows.append({**row, "error": f"{slot.model} is not in components/coldstart/models.py; add its size and layers"})
+            if facts is None or slot.weights != "s3":
+                why = "weights from the Hugging Face Hub are not modelled (S3 streaming only)" if facts else \
+                    f"{slot.model} is not in components/coldstart/models.py; add its size and layers"
+                rows.append({**row, "error": why})
                 continue
             types = eligible_instance_types(pool, slot)
             itype = _cheapest(types, cfg.region)

@@ -79,3 +79,19 @@ def test_a_broken_cache_never_stops_the_server(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr("importlib.metadata.version", lambda name: "0.33.0")
     entrypoint.warm_compile_cache({"COMPILE_CACHE_S3_URI": "s3://b/compile-cache/org/m/", "VLLM_CACHE_ROOT": str(tmp_path)})
     assert "compile cache not restored from s3://b/compile-cache/org/m/vllm-0.33.0/nvidia-l4/: AccessDenied" in capsys.readouterr().err
+
+
+def test_unmodelled_slots_keep_the_previous_budget_and_an_override_wins():
+    from components.coldstart.budget import Timeouts
+    from components.coldstart.sizing import slot_sizing
+    from tests.gpu.helpers import pool
+
+    p = pool()
+    for cfg in (SlotConfig(model="org/unknown"), SlotConfig(model="Qwen/Qwen2.5-7B-Instruct", weights="hub")):
+        sizing = slot_sizing(p, cfg)
+        assert (sizing.computed, sizing.timeouts) == (False, Timeouts(2400, 3000))
+    override = slot_sizing(p, SlotConfig(model="Qwen/Qwen2.5-7B-Instruct", startup_minutes=15))
+    assert not override.computed and override.timeouts.startup_probe_seconds == 900
+    assert override.timeouts.rollout_seconds >= 900
+    computed = slot_sizing(p, SlotConfig(model="Qwen/Qwen2.5-7B-Instruct"))
+    assert computed.computed and computed.timeouts.startup_probe_seconds < 2400
