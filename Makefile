@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 STACKS := dev staging prod
 
-.PHONY: synth synth-all test scan bench clean
+.PHONY: synth synth-all test scan bench clean generate
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ scan: $(STAMP) $(SCAN_STAMP)
 ## Synth wall time per stack and for 1/10/50 serving slots.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/synth_bench.py
+
+## Regenerate every derived artifact: stack schema, config reference, policy configs and the policy
+## pack's GPU family copy, README tables, golden files, and (with ../shared) the CRD schemas and
+## reference data under schemas/. tests/test_generated.py names a stale one. See CONTRIBUTING.md.
+generate: $(STAMP)
+	$(BIN)/python scripts/generate.py
 
 clean:
 	rm -rf build

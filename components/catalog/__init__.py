@@ -8,18 +8,26 @@ computing (docs.aws.amazon.com/ec2/latest/instancetypes/ac.html) and each region
 
 from components.catalog.instances import (
     GPU_FAMILIES,
+    GPU_FAMILY_CATALOG,
     INSTANCE_TYPES,
     KNOWN_FAMILIES,
     NON_GPU_FAMILIES,
+    POOL_FAMILIES,
     UNLAUNCHABLE_FAMILIES,
+    GpuFamily,
     InstanceType,
     family_of,
+    pool_family_error,
     types_in_families,
 )
 from components.catalog.regions import REGIONS, availability_zones
 
 __all__ = [
     "GPU_FAMILIES",
+    "GPU_FAMILY_CATALOG",
+    "POOL_FAMILIES",
+    "GpuFamily",
+    "pool_family_error",
     "INSTANCE_TYPES",
     "KNOWN_FAMILIES",
     "NON_GPU_FAMILIES",

@@ -35,9 +35,41 @@ def family_of(instance_type: str) -> str:
     return instance_type.split(".", 1)[0]
 
 
-def _gpu(family: str, model: str, gpu_mem: int, rows: list[tuple[str, int, int, int, int]]) -> list[InstanceType]:
+@dataclass(frozen=True)
+class GpuFamily:
+    """One GPU instance family: the one place config validation, the policy pack's default
+    allowlist (a generated copy), the cost estimator and the README learn what a pool may use."""
+
+    name: str
+    gpu_model: str
+    gpu_memory_gib: int  # per GPU
+    # A GPU pool may name it (and the policy pack allows it by default).
+    poolable: bool = True
+    # Sold only as Capacity Blocks / capacity reservations in most regions: a spot or on-demand
+    # NodePool would never launch it, so a pool needs a reservation to use it.
+    capacity_blocks_only: bool = False
+    why: str = ""  # why it is refused or restricted
+
+
+GPU_FAMILY_CATALOG: dict[str, GpuFamily] = {f.name: f for f in [
+    # Turing has no bfloat16, the dtype the served models ship in, and 16 GB per GPU holds no
+    # 7B model with a useful KV cache (docs.nvidia.com/cuda/cuda-c-programming-guide, bf16 from sm_80).
+    GpuFamily("g4dn", "T4", 16, poolable=False, why="T4 (Turing) has no bfloat16 and 16 GB per GPU"),
+    GpuFamily("g5", "A10G", 24),
+    GpuFamily("g6", "L4", 24),
+    GpuFamily("g6e", "L40S", 48),
+    GpuFamily("p4d", "A100", 40),
+    GpuFamily("p4de", "A100", 80),
+    GpuFamily("p5", "H100", 80),
+    GpuFamily("p5e", "H200", 141, capacity_blocks_only=True, why="sold through Capacity Blocks / reservations only"),
+    GpuFamily("p5en", "H200", 141, capacity_blocks_only=True, why="sold through Capacity Blocks / reservations only"),
+]}
+
+
+def _gpu(family: str, rows: list[tuple[str, int, int, int, int]]) -> list[InstanceType]:
+    info = GPU_FAMILY_CATALOG[family]
     return [
-        InstanceType(f"{family}.{size}", vcpu, mem, gpus, model, gpu_mem, nvme, "amd64", *_BANDWIDTH[f"{family}.{size}"])
+        InstanceType(f"{family}.{size}", vcpu, mem, gpus, info.gpu_model, info.gpu_memory_gib, nvme, "amd64", *_BANDWIDTH[f"{family}.{size}"])
         for size, gpus, vcpu, mem, nvme in rows
     ]
 
@@ -59,31 +91,31 @@ _BANDWIDTH: dict[str, tuple[float, float]] = {
 
 # (size, GPUs, vCPU, memory GiB, NVMe GB)
 _GPU_TYPES = [
-    *_gpu("g4dn", "T4", 16, [
+    *_gpu("g4dn", [
         ("xlarge", 1, 4, 16, 125), ("2xlarge", 1, 8, 32, 225), ("4xlarge", 1, 16, 64, 225),
         ("8xlarge", 1, 32, 128, 900), ("16xlarge", 1, 64, 256, 900), ("12xlarge", 4, 48, 192, 900),
         ("metal", 8, 96, 384, 1800),
     ]),
-    *_gpu("g5", "A10G", 24, [
+    *_gpu("g5", [
         ("xlarge", 1, 4, 16, 250), ("2xlarge", 1, 8, 32, 450), ("4xlarge", 1, 16, 64, 600),
         ("8xlarge", 1, 32, 128, 900), ("16xlarge", 1, 64, 256, 1900), ("12xlarge", 4, 48, 192, 3800),
         ("24xlarge", 4, 96, 384, 3800), ("48xlarge", 8, 192, 768, 7600),
     ]),
-    *_gpu("g6", "L4", 24, [
+    *_gpu("g6", [
         ("xlarge", 1, 4, 16, 250), ("2xlarge", 1, 8, 32, 450), ("4xlarge", 1, 16, 64, 600),
         ("8xlarge", 1, 32, 128, 900), ("16xlarge", 1, 64, 256, 1880), ("12xlarge", 4, 48, 192, 3760),
         ("24xlarge", 4, 96, 384, 3760), ("48xlarge", 8, 192, 768, 7520),
     ]),
-    *_gpu("g6e", "L40S", 48, [
+    *_gpu("g6e", [
         ("xlarge", 1, 4, 32, 250), ("2xlarge", 1, 8, 64, 450), ("4xlarge", 1, 16, 128, 600),
         ("8xlarge", 1, 32, 256, 900), ("16xlarge", 1, 64, 512, 1900), ("12xlarge", 4, 48, 384, 3800),
         ("24xlarge", 4, 96, 768, 3800), ("48xlarge", 8, 192, 1536, 7600),
     ]),
-    *_gpu("p4d", "A100", 40, [("24xlarge", 8, 96, 1152, 8000)]),
-    *_gpu("p4de", "A100", 80, [("24xlarge", 8, 96, 1152, 8000)]),
-    *_gpu("p5", "H100", 80, [("48xlarge", 8, 192, 2048, 30400)]),
-    *_gpu("p5e", "H200", 141, [("48xlarge", 8, 192, 2048, 30400)]),
-    *_gpu("p5en", "H200", 141, [("48xlarge", 8, 192, 2048, 30400)]),
+    *_gpu("p4d", [("24xlarge", 8, 96, 1152, 8000)]),
+    *_gpu("p4de", [("24xlarge", 8, 96, 1152, 8000)]),
+    *_gpu("p5", [("48xlarge", 8, 192, 2048, 30400)]),
+    *_gpu("p5e", [("48xlarge", 8, 192, 2048, 30400)]),
+    *_gpu("p5en", [("48xlarge", 8, 192, 2048, 30400)]),
 ]
 
 # General-purpose types for the system node group (on-demand, no GPU).
@@ -103,14 +135,36 @@ _CPU_TYPES = [
 ]
 
 INSTANCE_TYPES: dict[str, InstanceType] = {t.name: t for t in [*_GPU_TYPES, *_CPU_TYPES]}
-GPU_FAMILIES: frozenset[str] = frozenset(t.family for t in _GPU_TYPES)
+GPU_FAMILIES: frozenset[str] = frozenset(GPU_FAMILY_CATALOG)
+# What a GPU pool may name (the policy pack's default allowlist is generated from this).
+POOL_FAMILIES: frozenset[str] = frozenset(f.name for f in GPU_FAMILY_CATALOG.values() if f.poolable)
 NON_GPU_FAMILIES: frozenset[str] = frozenset(t.family for t in _CPU_TYPES)
-# Families that exist but Karpenter cannot provision from a NodePool: Mac instances need
-# Dedicated Hosts, High Memory (u-*) needs dedicated tenancy, and p5e/p5en are sold only
-# through Capacity Blocks / reservations in most regions (EC2NodeClass capacityReservation
-# selectors are out of scope here), so an on-demand/spot NodePool would never launch them.
-UNLAUNCHABLE_FAMILIES: frozenset[str] = frozenset({"mac1", "mac2", "mac2-m2", "mac2-m2pro", "u-6tb1", "u-12tb1", "p5e", "p5en"})
+# Families that exist but a spot/on-demand NodePool cannot provision: Mac instances need
+# Dedicated Hosts, High Memory (u-*) needs dedicated tenancy, and the capacity-blocks-only GPU
+# families need a reservation.
+UNLAUNCHABLE_FAMILIES: frozenset[str] = frozenset({"mac1", "mac2", "mac2-m2", "mac2-m2pro", "u-6tb1", "u-12tb1"}) | frozenset(
+    f.name for f in GPU_FAMILY_CATALOG.values() if f.capacity_blocks_only
+)
 KNOWN_FAMILIES: frozenset[str] = GPU_FAMILIES | NON_GPU_FAMILIES | UNLAUNCHABLE_FAMILIES
+
+
+def pool_family_error(family: str, reserved: bool = False) -> str | None:
+    """Why a GPU pool may not name `family` (None when it may). `reserved`: the pool launches into a
+    capacity reservation, which is what a capacity-blocks-only family needs."""
+    launchable = ", ".join(sorted(f for f in POOL_FAMILIES if not GPU_FAMILY_CATALOG[f].capacity_blocks_only))
+    if family not in KNOWN_FAMILIES:
+        return f"unknown instance family {family!r}; GPU families: {launchable}"
+    info = GPU_FAMILY_CATALOG.get(family)
+    if info is None and family in UNLAUNCHABLE_FAMILIES:
+        return f"instance family {family!r} cannot be launched by a Karpenter NodePool (dedicated hosts only); use one of {launchable}"
+    if info is None:
+        return f"{family!r} is not a GPU family; GPU families: {launchable}"
+    if not info.poolable:
+        return f"instance family {family!r} is not supported for serving ({info.why}); use one of {launchable}"
+    if info.capacity_blocks_only and not reserved:
+        return (f"instance family {family!r} cannot be launched by a Karpenter NodePool without a capacity reservation "
+                f"({info.why}); use one of {launchable}")
+    return None
 
 
 def types_in_families(families: list[str] | tuple[str, ...]) -> list[InstanceType]:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.catalog import GPU_FAMILIES, KNOWN_FAMILIES, UNLAUNCHABLE_FAMILIES, types_in_families
+from components.catalog import pool_family_error, types_in_families
 from components.config_base import ConfigModel
 from components.karpenter.models import KarpenterConfig
 
@@ -87,15 +87,8 @@ class GpuPoolConfig(ConfigModel):
     @classmethod
     def _families(cls, families: list[str]) -> list[str]:
         for family in families:
-            if family not in KNOWN_FAMILIES:
-                raise ValueError(f"unknown instance family {family!r}; GPU families: {', '.join(sorted(GPU_FAMILIES))}")
-            if family in UNLAUNCHABLE_FAMILIES:
-                raise ValueError(
-                    f"instance family {family!r} cannot be launched by a Karpenter NodePool (dedicated hosts or capacity blocks only); "
-                    f"use one of {', '.join(sorted(GPU_FAMILIES - UNLAUNCHABLE_FAMILIES))}"
-                )
-            if family not in GPU_FAMILIES:
-                raise ValueError(f"{family!r} is not a GPU family; GPU families: {', '.join(sorted(GPU_FAMILIES - UNLAUNCHABLE_FAMILIES))}")
+            if error := pool_family_error(family):
+                raise ValueError(error)
         if len(set(families)) != len(families):
             raise ValueError("lists a family twice")
         return families

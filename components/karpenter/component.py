@@ -45,18 +45,39 @@ class Karpenter(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:karpenter:Karpenter", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        cluster, cfg = args.cluster_name, args.config
+        self._name, self._cluster = name, args.cluster_name
         partition = pulumi.Output.from_input(args.cluster_arn).apply(lambda arn: arn.split(":")[1])
 
-        # ---- node role: what Karpenter-launched instances run as -----------------------------
+        node_role, node_attachments, access_entry = self._node_role(args.boundary_policy_arn, partition)
+        queue, targets = self._interruption_queue()
+        controller_role, pod_identity, controller_attachments = self._controller_role(args, node_role, queue)
+        self.release = self._helm_releases(
+            args, depends_on=[pod_identity, access_entry, queue, *targets, *node_attachments, *controller_attachments]
+        )
+
+        self.node_role_arn = node_role.arn
+        self.controller_role_arn = controller_role.arn
+        self.queue_arn = queue.arn
+        self.register_outputs(
+            {
+                "nodeRoleName": self.node_role_name,
+                "nodeRoleArn": self.node_role_arn,
+                "controllerRoleArn": self.controller_role_arn,
+                "queueName": self.queue_name,
+                "queueArn": self.queue_arn,
+            }
+        )
+
+    def _node_role(self, boundary_arn: pulumi.Input[str], partition: pulumi.Output[str]):
+        """What Karpenter-launched instances run as: the role, its managed policies, its access entry."""
+        name, cluster, child = self._name, self._cluster, pulumi.ResourceOptions(parent=self)
         self.node_role_name = iam.node_role_name(cluster)
         node_role = aws.iam.Role(
             f"{name}-node",
             name=self.node_role_name,
             description=f"Nodes Karpenter launches for {cluster}",
             assume_role_policy=json.dumps(iam.node_trust_policy()),
-            permissions_boundary=args.boundary_policy_arn,
+            permissions_boundary=boundary_arn,
             tags=resource_tags(COMPONENT, self.node_role_name),
             opts=child,
         )
@@ -79,8 +100,11 @@ class Karpenter(pulumi.ComponentResource):
             tags=resource_tags(COMPONENT, f"{cluster}-karpenter-node"),
             opts=child,
         )
+        return node_role, attachments, access_entry
 
-        # ---- interruption queue and the rules that feed it ------------------------------------
+    def _interruption_queue(self):
+        """The interruption queue and the EventBridge rules that feed it."""
+        name, cluster, child = self._name, self._cluster, pulumi.ResourceOptions(parent=self)
         self.queue_name = cluster
         queue = aws.sqs.Queue(
             f"{name}-interruption",
@@ -115,13 +139,16 @@ class Karpenter(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy_resource]),
                 )
             )
+        return queue, targets
 
-        # ---- controller role, bound to the service account through Pod Identity ---------------
+    def _controller_role(self, args: KarpenterArgs, node_role: aws.iam.Role, queue: aws.sqs.Queue):
+        """The controller's role, bound to its service account through Pod Identity, and its policies."""
+        name, cluster, child = self._name, self._cluster, pulumi.ResourceOptions(parent=self)
         controller_role, pod_identity = pod_identity_role(
             f"{name}-controller",
             f"{name}-controller",
             cluster_name=cluster,
-            namespace=cfg.namespace,
+            namespace=args.config.namespace,
             service_account=iam.SERVICE_ACCOUNT,
             boundary_arn=args.boundary_policy_arn,
             tags=resource_tags(COMPONENT, f"{cluster}-karpenter-controller"),
@@ -132,6 +159,7 @@ class Karpenter(pulumi.ComponentResource):
         documents = pulumi.Output.all(args.cluster_arn, node_role.arn, queue.arn).apply(
             lambda a: iam.controller_policies(cluster, a[0], a[1], a[2])
         )
+        attachments: list[pulumi.Resource] = []
         for short in ("node-lifecycle", "iam-integration", "eks-integration", "interruption", "zonal-shift", "resource-discovery"):
             policy = aws.iam.Policy(
                 f"{name}-{short}",
@@ -144,8 +172,11 @@ class Karpenter(pulumi.ComponentResource):
             attachments.append(
                 aws.iam.RolePolicyAttachment(f"{name}-controller-{short}", role=controller_role.name, policy_arn=policy.arn, opts=child)
             )
+        return controller_role, pod_identity, attachments
 
-        # ---- Helm: CRDs in their own release, then the controller ----------------------------
+    def _helm_releases(self, args: KarpenterArgs, depends_on: list[pulumi.Resource]) -> Release:
+        """CRDs in their own release, then the controller."""
+        name, cfg = self._name, args.config
         # CRDs come from the karpenter-crd chart rather than the main chart's crds/ folder: Helm
         # installs crds/ once and never upgrades them, so a chart bump would leave v1.14 CRDs
         # behind a newer controller (karpenter.sh/docs/upgrading/upgrade-guide/#crd-upgrades).
@@ -158,7 +189,7 @@ class Karpenter(pulumi.ComponentResource):
             create_namespace=cfg.namespace != "kube-system",
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
-        self.release = helm_release(
+        return helm_release(
             f"{name}-controller",
             release_name="karpenter",
             chart=f"{versions.CHART_REPOSITORY}/{versions.CHART}",
@@ -166,22 +197,6 @@ class Karpenter(pulumi.ComponentResource):
             namespace=cfg.namespace,
             skip_crds=True,
             cleanup_on_fail=True,
-            values=karpenter_values(cluster, self.queue_name, cfg, args.system_node_selector),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[crds, pod_identity, access_entry, queue, *targets, *attachments, *args.depends_on],
-            ),
-        )
-
-        self.node_role_arn = node_role.arn
-        self.controller_role_arn = controller_role.arn
-        self.queue_arn = queue.arn
-        self.register_outputs(
-            {
-                "nodeRoleName": self.node_role_name,
-                "nodeRoleArn": self.node_role_arn,
-                "controllerRoleArn": self.controller_role_arn,
-                "queueName": self.queue_name,
-                "queueArn": self.queue_arn,
-            }
+            values=karpenter_values(self._cluster, self.queue_name, cfg, args.system_node_selector),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[crds, *depends_on, *args.depends_on]),
         )

@@ -133,35 +133,50 @@ def startup_probe_budget(seconds: int, period: int = 10) -> tuple[int, int]:
     return period, max(1, -(-seconds // period))
 
 
-def deployment(spec: SlotSpec) -> dict[str, Any]:
+def _env(spec: SlotSpec) -> list[dict[str, Any]]:
     cfg = spec.config
     env = serving_env(cfg, spec.s3_uri, spec.region, aliases=(spec.endpoint,), streamer=spec.streamer, compile_cache_uri=spec.compile_cache_uri)
     env_list: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in env.items()]
     if cfg.weights == "hub" and cfg.hub_token_secret:
         env_list.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": cfg.hub_token_secret, "key": "HF_TOKEN"}}})
-    period, failures = startup_probe_budget(spec.startup_seconds)
-    container = {
-        "name": "vllm",
-        "image": spec.image,
-        "imagePullPolicy": "IfNotPresent",
-        "args": extra_flags(cfg.vllm_args),
-        "env": env_list,
-        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
-        "resources": {
-            "requests": {
-                "cpu": _cpu(cfg.cpu),
-                "memory": f"{cfg.memory_gib}Gi",
-                GPU: str(cfg.gpus),
-                "ephemeral-storage": f"{cfg.model_cache_gib}Gi" if cfg.weights == "hub" else "20Gi",
-            },
-            # No CPU limit (throttling the tokenizer/API server adds latency); memory is capped.
-            "limits": {"memory": f"{cfg.memory_limit}Gi", GPU: str(cfg.gpus)},
+    return env_list
+
+
+def _resources(cfg: SlotConfig) -> dict[str, Any]:
+    return {
+        "requests": {
+            "cpu": _cpu(cfg.cpu),
+            "memory": f"{cfg.memory_gib}Gi",
+            GPU: str(cfg.gpus),
+            "ephemeral-storage": f"{cfg.model_cache_gib}Gi" if cfg.weights == "hub" else "20Gi",
         },
+        # No CPU limit (throttling the tokenizer/API server adds latency); memory is capped.
+        "limits": {"memory": f"{cfg.memory_limit}Gi", GPU: str(cfg.gpus)},
+    }
+
+
+def _probes(spec: SlotSpec) -> dict[str, Any]:
+    period, failures = startup_probe_budget(spec.startup_seconds)
+    return {
         # Weight streaming, compile and CUDA graph capture take minutes: the startup probe holds
         # liveness off for twice the computed worst case (components/coldstart), then hands over.
         "startupProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 5},
         "readinessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 5, "failureThreshold": 3, "timeoutSeconds": 5},
         "livenessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 15, "failureThreshold": 4, "timeoutSeconds": 10},
+    }
+
+
+def _container(spec: SlotSpec) -> dict[str, Any]:
+    cfg = spec.config
+    return {
+        "name": "vllm",
+        "image": spec.image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": extra_flags(cfg.vllm_args),
+        "env": _env(spec),
+        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+        "resources": _resources(cfg),
+        **_probes(spec),
         # The sleep lets the ALB deregister the target before vLLM stops accepting; then SIGTERM
         # starts vLLM's drain of in-flight requests (--shutdown-timeout).
         "lifecycle": {"preStop": pre_stop(cfg.pre_stop_seconds, spec.kubernetes_version)},
@@ -178,7 +193,11 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
             {"name": "model-cache", "mountPath": MODEL_CACHE_PATH},
         ],
     }
-    pod_spec = {
+
+
+def _pod_spec(spec: SlotSpec) -> dict[str, Any]:
+    cfg = spec.config
+    return {
         "serviceAccountName": spec.service_account,
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
@@ -201,7 +220,7 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
             "fsGroup": RUN_AS,
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "containers": [container],
+        "containers": [_container(spec)],
         "volumes": [
             # NCCL (tensor parallel) and the API server's IPC use /dev/shm; the container default is 64 MiB.
             {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": f"{cfg.shm_gib}Gi"}},
@@ -211,6 +230,9 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
             {"name": "model-cache", "emptyDir": {"sizeLimit": f"{cfg.model_cache_gib}Gi"}},
         ],
     }
+
+
+def deployment(spec: SlotSpec) -> dict[str, Any]:
     replicas = spec.min_replicas if spec.max_replicas > 0 else 0
     return {
         "apiVersion": "apps/v1",
@@ -233,7 +255,7 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
                     # Spot interruptions still drain gracefully via the interruption queue.
                     "annotations": {DO_NOT_DISRUPT: "true"},
                 },
-                "spec": pod_spec,
+                "spec": _pod_spec(spec),
             },
         },
     }

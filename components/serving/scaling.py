@@ -67,11 +67,8 @@ def wakes_from_zero(spec: SlotSpec) -> bool:
     return spec.scale_to_zero and spec.min_replicas == 0 and spec.max_replicas > 0
 
 
-def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
-    """`wake_query` (from wake_expression, possibly an Output) is required when the slot can
-    scale to zero: vLLM's metrics vanish with the last pod, so Prometheus alone never wakes it."""
-    cfg = spec.config
-    scaling = cfg.scaling
+def _prometheus_triggers(spec: SlotSpec) -> list[dict[str, Any]]:
+    scaling = spec.config.scaling
     triggers: list[dict[str, Any]] = [{
         "type": "prometheus",
         "name": "queue",
@@ -98,6 +95,28 @@ def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
                 "ignoreNullValues": "true",
             },
         })
+    return triggers
+
+
+def _hpa_behavior(scaling: Any) -> dict[str, Any]:
+    return {
+        # A GPU replica takes minutes to come up: add up to 2 at once, immediately.
+        "scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max", "policies": [{"type": "Pods", "value": 2, "periodSeconds": 60}]},
+        # ...and give them back slowly, one per 5 minutes, after a long stabilisation.
+        "scaleDown": {
+            "stabilizationWindowSeconds": scaling.scale_down_stabilization_seconds,
+            "selectPolicy": "Min",
+            "policies": [{"type": "Pods", "value": 1, "periodSeconds": 300}],
+        },
+    }
+
+
+def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
+    """`wake_query` (from wake_expression, possibly an Output) is required when the slot can
+    scale to zero: vLLM's metrics vanish with the last pod, so Prometheus alone never wakes it."""
+    cfg = spec.config
+    scaling = cfg.scaling
+    triggers = _prometheus_triggers(spec)
     annotations: dict[str, str] = {}
     minimum, maximum = spec.min_replicas, spec.max_replicas
     if maximum == 0:
@@ -138,20 +157,7 @@ def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
         "initialCooldownPeriod": spec.rollout_seconds,
         # Prometheus down or the query failing: hold a safe floor instead of freezing or dropping.
         "fallback": {"failureThreshold": 3, "replicas": min(fallback_replicas, spec.max_replicas)},
-        "advanced": {
-            "horizontalPodAutoscalerConfig": {
-                "behavior": {
-                    # A GPU replica takes minutes to come up: add up to 2 at once, immediately.
-                    "scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max", "policies": [{"type": "Pods", "value": 2, "periodSeconds": 60}]},
-                    # ...and give them back slowly, one per 5 minutes, after a long stabilisation.
-                    "scaleDown": {
-                        "stabilizationWindowSeconds": scaling.scale_down_stabilization_seconds,
-                        "selectPolicy": "Min",
-                        "policies": [{"type": "Pods", "value": 1, "periodSeconds": 300}],
-                    },
-                }
-            }
-        },
+        "advanced": {"horizontalPodAutoscalerConfig": {"behavior": _hpa_behavior(scaling)}},
         "triggers": triggers,
     }
     metadata = _meta(spec)

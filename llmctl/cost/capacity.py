@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.catalog import INSTANCE_TYPES
+from components.catalog import INSTANCE_TYPES, POOL_FAMILIES
 from components.serving.placement import fits
 from components.tagging import label_value
 from llmctl.synth.inventory import Inventory
@@ -200,7 +200,7 @@ def _pool(obj: dict[str, Any], volumes: dict[str, int]) -> Pool:
         req = reqs.get(key)
         return (req.get("operator", "In"), set(req.get("values") or [])) if req else None
 
-    candidates = [t for t in INSTANCE_TYPES.values() if t.gpus]
+    candidates = [t for t in INSTANCE_TYPES.values() if t.gpus and t.family in POOL_FAMILIES]
     families = values("karpenter.k8s.aws/instance-family")
     if families:
         op, vals = families

@@ -1,4 +1,4 @@
-"""Karpenter's upstream v1.14 CloudFormation (../shared/reference), resolved for one cluster."""
+"""Karpenter's upstream v1.14 CloudFormation resources (derived into schemas/reference), resolved for one cluster."""
 
 from __future__ import annotations
 
@@ -7,24 +7,15 @@ import re
 from functools import cache
 from typing import Any
 
-import yaml
-
 from tests.support.paths import REFERENCE
 
-CFN = REFERENCE / "karpenter-v1.14-cloudformation.yaml"
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-for _tag in ("!Sub", "!Ref", "!GetAtt"):
-    _Loader.add_constructor(_tag, lambda loader, node, tag=_tag: {tag: loader.construct_scalar(node)})
+CFN = REFERENCE / "karpenter-v1.14-cloudformation.json"
 
 
 @cache
 def template() -> dict[str, Any]:
-    return yaml.load(CFN.read_text(), Loader=_Loader)
+    """{"Resources": {logical id: {"Type", "Properties"}}}; short-form tags kept as {"!Sub": text}."""
+    return json.loads(CFN.read_text())
 
 
 def resolve(text: str, values: dict[str, str]) -> str:

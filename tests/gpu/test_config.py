@@ -27,7 +27,12 @@ def _with_pool(stack: str = "dev", **changes) -> dict:
     [
         (
             {"families": ["g6", "m7i"]},
-            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: \[\"g6\", \"m7i\"\]: 'm7i' is not a GPU family; GPU families: g4dn, g5, g6, g6e, p4d, p4de, p5$",
+            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: \[\"g6\", \"m7i\"\]: 'm7i' is not a GPU family; GPU families: g5, g6, g6e, p4d, p4de, p5$",
+        ),
+        (
+            {"families": ["g6", "g4dn"]},
+            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: .*instance family 'g4dn' is not supported for serving "
+            r"\(T4 \(Turing\) has no bfloat16 and 16 GB per GPU\); use one of g5, g6, g6e, p4d, p4de, p5$",
         ),
         (
             {"families": ["g6", "p5e"]},

@@ -136,7 +136,7 @@ def test_every_reference_event_rule_exists_with_a_target_to_the_queue(inventory)
     ref_patterns = [r["Properties"]["EventPattern"] for r in reference.resources_of("AWS::Events::Rule").values()]
     rules = {r.name: r for r in inventory.of_type("aws:cloudwatch/eventRule:EventRule")}
     patterns = [json.loads(r.inputs["eventPattern"]) for r in rules.values()]
-    assert sorted(map(json.dumps, patterns)) == sorted(map(json.dumps, ref_patterns))
+    assert sorted(json.dumps(p, sort_keys=True) for p in patterns) == sorted(json.dumps(p, sort_keys=True) for p in ref_patterns)
     detail_types = {p["detail-type"][0] for p in patterns}
     for kind in ("AWS Health Event", "EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation", "EC2 Instance State-change Notification"):
         assert kind in detail_types

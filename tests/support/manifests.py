@@ -1,29 +1,29 @@
 """Validate rendered Kubernetes objects: core kinds with kubernetes-validate (strict, at the
-cluster's minor), custom resources with jsonschema against the upstream CRDs in ../shared."""
+cluster's minor), custom resources with jsonschema against the upstream CRDs' schemas (derived into
+schemas/crds by scripts/derive_reference.py)."""
 
 from __future__ import annotations
 
 import copy
+import json
 from functools import cache
 from typing import Any
 
 import jsonschema
-import yaml
 
 from tests.support.paths import CRDS
 
 
 @cache
 def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
-    """(apiVersion, kind) -> closed openAPIV3Schema for every CRD version in ../shared/schemas/crds."""
+    """(apiVersion, kind) -> closed openAPIV3Schema for every CRD version in schemas/crds."""
     schemas = {}
-    for path in sorted(CRDS.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if not doc or doc.get("kind") != "CustomResourceDefinition":
-                continue
-            group, kind = doc["spec"]["group"], doc["spec"]["names"]["kind"]
-            for version in doc["spec"]["versions"]:
-                schemas[(f"{group}/{version['name']}", kind)] = close_schema(version["schema"]["openAPIV3Schema"])
+    paths = sorted(CRDS.glob("*.json"))
+    assert paths, f"no derived CRD schemas in {CRDS}: run `make generate`"
+    for path in paths:
+        crd = json.loads(path.read_text())
+        for version, served in crd["versions"].items():
+            schemas[(f"{crd['group']}/{version}", crd["kind"])] = close_schema(served["openAPIV3Schema"])
     return schemas
 
 
