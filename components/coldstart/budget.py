@@ -32,6 +32,7 @@ class Stage:
 class CacheState:
     image: str  # snapshot (data volume from the image cache) | soci (parallel pull) | pull
     compile_cache: bool  # vLLM's torch.compile cache restored from S3
+    init_mibps: int = f.VOLUME_INIT_MIBPS  # the restored data volume's initialization rate (snapshot only)
 
     def __post_init__(self) -> None:
         if self.image not in IMAGE_SOURCES:
@@ -76,14 +77,14 @@ def s3_gbps(instance_type: str) -> float:
     return INSTANCE_TYPES[instance_type].network_gbps / 8 * f.S3_LINE_RATE_SHARE.value
 
 
-def image_stage(instance_type: str, source: str) -> Stage:
+def image_stage(instance_type: str, source: str, init_mibps: int = f.VOLUME_INIT_MIBPS) -> Stage:
     gb = f.IMAGE_COMPRESSED_GB.value
     if source == "snapshot":
-        read = f.IMAGE_STARTUP_READ_GB.value * 1e9 / (f.VOLUME_INIT_MIBPS * 2**20)
+        read = f.IMAGE_STARTUP_READ_GB.value * 1e9 / (init_mibps * 2**20)
         return Stage(
             "image", f.CONTAINER_CREATE.value + read, "formula",
             f"image already in the data volume restored from the cache snapshot: {f.CONTAINER_CREATE.value:g} s container create + "
-            f"{f.IMAGE_STARTUP_READ_GB.value:g} GB read at start ({f.IMAGE_STARTUP_READ_GB.kind}) / {f.VOLUME_INIT_MIBPS} MiB/s volume initialization rate",
+            f"{f.IMAGE_STARTUP_READ_GB.value:g} GB read at start ({f.IMAGE_STARTUP_READ_GB.kind}) / {init_mibps} MiB/s volume initialization rate",
         )
     if source == "soci":
         rate = min(s3_gbps(instance_type), f.SOCI_UNPACK_GBPS.value)
@@ -126,7 +127,7 @@ def slot_budget(model: ModelFacts, gpus: int, instance_type: str, cache: CacheSt
     stages = (
         _fig("instance launch", f.KARPENTER_BATCH, f.KARPENTER_LAUNCH, f.EC2_BOOT),
         _fig("node ready", f.NODE_JOIN, f.GPU_INIT),
-        image_stage(instance_type, cache.image),
+        image_stage(instance_type, cache.image, cache.init_mibps),
         weights_stage(model, gpus, instance_type),
         _fig("load", *load),
         compile_stage(model, cache.compile_cache),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.gpu_pools.models import ImageCacheConfig
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -46,7 +48,6 @@ TP_INIT = Figure(10, "estimate", "extra workers and NCCL communicator setup with
 READINESS_PERIOD = Figure(5, "documented", "readinessProbe periodSeconds 5 (components/serving/manifests.py)")
 ROUTE_HEALTHY = Figure(20, "documented", "ALB target health: healthy threshold 2 x interval 10 s (components/endpoint/manifests.py)")
 FIRST_TOKEN = Figure(1, "estimate", "prefill of a short prompt on a warmed engine")
-# Provisioned Rate for Volume Initialization: at most 300 MiB/s (EC2NodeClass CRD, EBS docs).
-VOLUME_INIT_MIBPS = 300
-# Each tensor-parallel rank reads the whole checkpoint and keeps its slice (vLLM runai_streamer
-# without a pre-sharded checkpoint), so S3 bytes scale with TP.
+# Provisioned Rate for Volume Initialization of a restored data volume: the pool's
+# imageCache.volumeInitializationRate (default: the EBS maximum, 300 MiB/s).
+VOLUME_INIT_MIBPS: int = ImageCacheConfig.model_fields["volume_initialization_rate"].default

@@ -55,11 +55,12 @@ def slot_rows(cfg: Any, record: CacheRecord | None) -> list[dict[str, Any]]:
                 continue
             types = eligible_instance_types(pool, slot)
             itype = _cheapest(types, cfg.region)
-            now = CacheState(sources[pool.name].kind, False)
+            rate = pool.image_cache.volume_initialization_rate
+            now = CacheState(sources[pool.name].kind, False, rate)
             scenarios = {
                 "before": slot_budget(facts, slot.gpus, itype, CacheState("pull", False)),
                 "first_start": slot_budget(facts, slot.gpus, itype, now),
-                "cached": slot_budget(facts, slot.gpus, itype, CacheState("snapshot", slot.compile_cache)),
+                "cached": slot_budget(facts, slot.gpus, itype, CacheState("snapshot", slot.compile_cache, rate)),
             }
             worst = worst_case(facts, slot.gpus, types)
             timeouts = Timeouts.from_worst(worst)

@@ -93,3 +93,11 @@ def test_bad_image_cache_settings_are_one_line_errors(change, expected):
     dev = raw()
     dev["llm-platform:gpu"]["pools"][0]["imageCache"] = change
     error(dev, expected)
+
+
+def test_the_snapshot_image_stage_follows_the_pools_initialization_rate():
+    from components.coldstart.budget import image_stage
+
+    assert image_stage("g6.2xlarge", "snapshot").seconds == pytest.approx(2 + 6e9 / (300 * 2**20), abs=0.01)
+    slow = image_stage("g6.2xlarge", "snapshot", 100)
+    assert slow.seconds == pytest.approx(2 + 6e9 / (100 * 2**20), abs=0.01) and "100 MiB/s" in slow.source
