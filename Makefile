@@ -1,5 +1,6 @@
 # The two commands a newcomer runs: `make synth` and `make test`. Both set up .venv on first use
-# (re-installing only when pyproject.toml changes) and need no cloud credentials.
+# (re-installing only when pyproject.toml or the lock changes) and need no cloud credentials; all
+# they need is Python 3.11 with pip. Every package comes from a hashed lock file (locks/).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,12 +8,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 STACKS := dev staging prod
 
-.PHONY: synth synth-all test scan bench clean generate
+.PHONY: synth synth-all test scan bench clean generate lock
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions, each checked against its sha256; then the project itself without
+# resolving anything (its dependencies are all in the lock).
+$(STAMP): pyproject.toml locks/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r locks/dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 ## Offline synth of the dev stack (inventory, manifests, IAM), then its policy checks and cost.
@@ -30,14 +33,14 @@ test: $(STAMP) scan
 	$(BIN)/pytest
 
 # Checkov pins packaging<24 and an old boto3 that pulumi cannot live with: it gets its own venv.
+# Its version is pinned in locks/scan.in, every package hashed in locks/scan.txt.
 SCAN_VENV := .scan-venv
-CHECKOV_VERSION := 3.3.30
-SCAN_STAMP := $(SCAN_VENV)/.installed-checkov-$(CHECKOV_VERSION)
+SCAN_STAMP := $(SCAN_VENV)/.installed-stamp
 
-$(SCAN_STAMP):
+$(SCAN_STAMP): locks/scan.txt
 	rm -rf $(SCAN_VENV)
 	$(PYTHON) -m venv $(SCAN_VENV)
-	$(SCAN_VENV)/bin/pip install --quiet --disable-pip-version-check 'checkov==$(CHECKOV_VERSION)'
+	$(SCAN_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r locks/scan.txt
 	touch $(SCAN_STAMP)
 
 ## Checkov, offline, over every stack's rendered manifests (build/<stack>/manifests) and the serving
@@ -55,6 +58,14 @@ bench: $(STAMP)
 ## reference data under schemas/. tests/test_generated.py names a stale one. See CONTRIBUTING.md.
 generate: $(STAMP)
 	$(BIN)/python scripts/generate.py
+
+## Re-resolve the hashed lock files from pyproject.toml and locks/scan.in (then run `make test`):
+## dev = runtime + dev extras (make synth/test), runtime = what a deploy needs, scan = Checkov.
+UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 --no-annotate --custom-compile-command 'make lock'
+lock: $(STAMP)
+	$(UV_COMPILE) pyproject.toml --extra dev -o locks/dev.txt
+	$(UV_COMPILE) pyproject.toml -o locks/runtime.txt
+	$(UV_COMPILE) locks/scan.in -o locks/scan.txt
 
 clean:
 	rm -rf build

@@ -7,7 +7,7 @@ import pulumi
 
 from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
-from components.cluster.render import SYSTEM_LABELS
+from components.cluster.render import SYSTEM_PLACEMENT
 from components.coldstart import imagecache
 from components.cost.component import CostAllocation, CostAllocationArgs
 from components.endpoint.alb_controller import AlbController, AlbControllerArgs
@@ -19,6 +19,7 @@ from components.model_store.component import ModelStore, ModelStoreArgs
 from components.network.component import Network, NetworkArgs
 from components.nvidia.component import NvidiaStack, NvidiaStackArgs
 from components.observability.component import Observability, ObservabilityArgs
+from components.protection import protect_stateful
 from components.registry.component import Registry, RegistryArgs, resolve_image
 from infra.config import ConfigError, config_from_pulumi, load_config
 from infra.providers import aws_provider, cluster_name
@@ -27,6 +28,10 @@ try:
     cfg = load_config(*config_from_pulumi())
 except ConfigError as exc:
     raise pulumi.RunError(str(exc)) from None
+
+if cfg.is_prod:
+    # Before any resource: every stateful resource of the stack (components/protection.py).
+    pulumi.runtime.register_stack_transformation(protect_stateful)
 
 aws = aws_provider(cfg)
 aws_opts = pulumi.ResourceOptions(provider=aws)
@@ -64,7 +69,7 @@ karpenter = Karpenter(
     f"{name}-karpenter",
     KarpenterArgs(
         cluster_name=name, cluster_arn=cluster.arn, boundary_policy_arn=boundary.policy_arn, config=cfg.gpu.karpenter,
-        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+        system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
@@ -91,7 +96,7 @@ observability = Observability(
     f"{name}-observability",
     ObservabilityArgs(
         config=cfg.observability, cluster_name=cluster.name, boundary_arn=boundary.policy_arn,
-        system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+        system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
@@ -109,7 +114,7 @@ alb = AlbController(
     f"{name}-alb",
     AlbControllerArgs(
         cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, boundary_arn=boundary.policy_arn,
-        ingress=cfg.ingress, stack_tags=dict(cfg.tags), system_node_selector=dict(SYSTEM_LABELS), depends_on=[cluster.system_node_group],
+        ingress=cfg.ingress, stack_tags=dict(cfg.tags), system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
@@ -119,7 +124,7 @@ endpoints = {
         EndpointArgs(
             config=endpoint, ingress=cfg.ingress, cluster_name=name, environment=cfg.environment, region=cfg.region,
             vpc_cidr=network.vpc_cidr, pool=cfg.gpu.pool(endpoint.pool),
-            images={s: resolve_image(getattr(endpoint.slots, s), registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
+            images={s: resolve_image(getattr(endpoint.slots, s).image, registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
             boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
             cost=cfg.cost, controller_ready=alb.ready, serving_ready=list(observability.ready),
         ),

@@ -23,11 +23,12 @@ from components.cost.models import CostConfig, Tags, validate_tags
 from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig, ReleaseConfig
 from components.gpu_pools.models import GpuCapacityConfig
 from components.model_store.models import ModelStoreConfig
+from components.names import ENDPOINT_NAME, ENDPOINT_NAME_MAX, TeamName
 from components.network.models import NetworkConfig
 from components.observability.models import ObservabilityConfig
 from components.registry.models import RegistryConfig
 from components.serving.placement import eligible_instance_types
-from components.teams.models import TeamConfig, TeamName
+from components.teams.models import TeamConfig
 
 PROJECT = "llm-platform"
 REGION_KEY = "aws:region"
@@ -80,8 +81,8 @@ class StackConfig(ConfigModel):
         import re
 
         for name in endpoints:
-            if not re.match(r"^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$", name):
-                raise ValueError(f"endpoint name {name!r} must be a DNS label of at most 22 characters (it prefixes Kubernetes names)")
+            if not re.match(ENDPOINT_NAME, name):
+                raise ValueError(f"endpoint name {name!r} must be a DNS label of at most {ENDPOINT_NAME_MAX} characters (it prefixes Kubernetes names)")
         return endpoints
 
     @model_validator(mode="after")
@@ -207,10 +208,10 @@ def config_from_pulumi() -> tuple[dict[str, Any], str]:
     """The stack's config as `pulumi up` (or the mocks) hands it to the program: `ns:key` -> value,
     objects parsed from the JSON strings the engine passes."""
     import pulumi
-    from pulumi.runtime import config as runtime_config
 
-    # The language host passes PULUMI_CONFIG; set_all_config (mocks, Automation API) fills CONFIG.
-    raw: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    from infra.pulumi_internals import engine_config
+
+    raw: dict[str, Any] = engine_config()
     parsed = {k: (_maybe_json(v) if k.startswith(f"{PROJECT}:") else v) for k, v in raw.items()}
     return parsed, f"stacks/Pulumi.{pulumi.get_stack()}.yaml"
 

@@ -47,12 +47,15 @@ def policy_config(environment: str) -> Callable[[], str]:
     return render
 
 
-def gpu_family_copy() -> str:
-    """The policy pack's copy of the GPU family catalog (the pack cannot import components/)."""
+def platform_facts() -> str:
+    """The policy pack's copy of facts the components own (the pack cannot import components/):
+    the GPU family catalog and the EKS control-plane log types."""
     from components.catalog import GPU_FAMILY_CATALOG, POOL_FAMILIES
+    from components.cluster.render import LOG_TYPES
 
     return json.dumps({
-        "generatedFrom": "components/catalog/instances.py (make generate)",
+        "generatedFrom": "components/catalog/instances.py, components/cluster/render.py (make generate)",
+        "eksLogTypes": list(LOG_TYPES),
         "poolFamilies": sorted(POOL_FAMILIES),
         "families": {f.name: {"gpuModel": f.gpu_model, "poolable": f.poolable, "capacityBlocksOnly": f.capacity_blocks_only}
                      for f in GPU_FAMILY_CATALOG.values()},
@@ -131,7 +134,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("stacks/stack.schema.json", stack_schema, "the config models (infra/config.py, components/*/models.py)"),
     Artifact("docs/config-reference.md", config_reference, "the config models"),
     *(Artifact(f"policies/config/{env}.json", policy_config(env), "the policy rules' levels") for env in STACKS),
-    Artifact("policies/llm_policies/gpu_families.json", gpu_family_copy, "the GPU family catalog (components/catalog/instances.py)"),
+    Artifact("policies/llm_policies/platform_facts.json", platform_facts, "the GPU family catalog and the EKS log types"),
     Artifact("README.md", readme, "the GPU family catalog, the policy rules and the cold-start budget (tables)"),
     *(Artifact(f"tests/golden/{stack}/gpu-pools.yaml", golden(stack), "the stack's GPU pools") for stack in STACKS),
 )
@@ -142,8 +145,8 @@ def main() -> int:
 
     derive_reference([])
     # Order matters: the README's policy table and the configs read the rules, which read the
-    # GPU family copy, so it is written first.
-    for artifact in sorted(ARTIFACTS, key=lambda a: a.path != "policies/llm_policies/gpu_families.json"):
+    # platform facts, so they are written first.
+    for artifact in sorted(ARTIFACTS, key=lambda a: a.path != "policies/llm_policies/platform_facts.json"):
         path = REPO_ROOT / artifact.path
         text = artifact.render()
         if not path.is_file() or path.read_text() != text:

@@ -11,7 +11,7 @@ from tests.support.paths import REPO_ROOT
 def test_every_kind_of_artifact_is_listed():
     paths = {a.path for a in ARTIFACTS}
     assert len(paths) == len(ARTIFACTS) == 10
-    assert {"stacks/stack.schema.json", "docs/config-reference.md", "README.md", "policies/llm_policies/gpu_families.json"} <= paths
+    assert {"stacks/stack.schema.json", "docs/config-reference.md", "README.md", "policies/llm_policies/platform_facts.json"} <= paths
     assert {p for p in paths if p.startswith("policies/config/")} == {f"policies/config/{e}.json" for e in ("dev", "staging", "prod")}
     assert {p for p in paths if p.startswith("tests/golden/")} == {f"tests/golden/{s}/gpu-pools.yaml" for s in ("dev", "staging", "prod")}
 

@@ -24,7 +24,7 @@ from components.cluster.models import ClusterConfig
 from components.cluster.nodes import SystemNodeGroup, SystemNodeGroupArgs
 from components.cluster.render import LOG_TYPES, addon_configuration, kubeconfig
 from components.cluster.versions import ADDON_VERSIONS
-from components.network.iam import log_key_policy
+from components.kms import log_key_policy
 from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.placement import SystemPlacement
+
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}
 SYSTEM_LABELS = {"node-role": "system"}
-_CRITICAL_TOLERATION = {"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}
+# What the system node group offers cluster services; infra/__main__.py passes it on.
+SYSTEM_PLACEMENT = SystemPlacement(node_labels=SYSTEM_LABELS, taint_key=SYSTEM_TAINT["key"])
 
 
 def addon_configuration(addon: str) -> dict[str, Any] | None:
@@ -21,10 +24,10 @@ def addon_configuration(addon: str) -> dict[str, Any] | None:
         # (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html).
         return {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}, "enableNetworkPolicy": "true"}
     if addon == "coredns":
-        return {"tolerations": [_CRITICAL_TOLERATION]}
+        return {"tolerations": SYSTEM_PLACEMENT.tolerations}
     if addon == "aws-ebs-csi-driver":
         # The controller lives on the tainted system nodes; the node plugin runs everywhere, GPU nodes included.
-        return {"controller": {"tolerations": [_CRITICAL_TOLERATION]}, "node": {"tolerateAllTaints": True}}
+        return {"controller": {"tolerations": SYSTEM_PLACEMENT.tolerations}, "node": {"tolerateAllTaints": True}}
     return None
 
 

@@ -14,6 +14,7 @@ from components.endpoint import controller, iam, versions
 from components.endpoint.models import IngressConfig
 from components.helm import helm_release
 from components.k8s import apply
+from components.placement import SystemPlacement
 from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
@@ -29,7 +30,7 @@ class AlbControllerArgs:
     boundary_arn: pulumi.Input[str]
     ingress: IngressConfig
     stack_tags: dict[str, str]
-    system_node_selector: dict[str, str] = field(default_factory=dict)
+    system: SystemPlacement  # the system nodes the controller runs on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the system node group, the pod identity agent
 
 
@@ -70,7 +71,7 @@ class AlbController(pulumi.ComponentResource):
         )
         attachment = aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=policy.arn, opts=child)
         values = pulumi.Output.from_input(args.vpc_id).apply(
-            lambda vpc_id: controller.controller_values(cluster, args.region, vpc_id, args.ingress, args.stack_tags, args.system_node_selector)
+            lambda vpc_id: controller.controller_values(cluster, args.region, vpc_id, args.ingress, args.stack_tags, args.system)
         )
         # The chart's crds/ install the IngressClassParams and TargetGroupBinding CRDs on first install.
         release = helm_release(

@@ -7,10 +7,11 @@ from typing import Any
 from components.endpoint.iam import SERVICE_ACCOUNT
 from components.endpoint.manifests import CONTROLLER, INGRESS_CLASS, PART_OF, inbound_cidrs, load_balancer_attributes
 from components.endpoint.models import IngressConfig
+from components.placement import SystemPlacement
 
 
 def controller_values(cluster: str, region: str, vpc_id: str, ingress: IngressConfig, stack_tags: dict[str, str],
-                      node_selector: dict[str, str]) -> dict[str, Any]:
+                      system: SystemPlacement) -> dict[str, Any]:
     return {
         "clusterName": cluster,
         # Region and VPC given explicitly: with IMDSv2 hop limit 1 the pods cannot discover them.
@@ -28,8 +29,8 @@ def controller_values(cluster: str, region: str, vpc_id: str, ingress: IngressCo
         "defaultTags": dict(sorted(stack_tags.items())),
         "defaultSSLPolicy": ingress.ssl_policy,
         "priorityClassName": "system-cluster-critical",
-        "nodeSelector": {"kubernetes.io/os": "linux", **node_selector},
-        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+        "nodeSelector": system.node_selector(**{"kubernetes.io/os": "linux"}),
+        "tolerations": system.tolerations,
         "podDisruptionBudget": {"maxUnavailable": 1},
         "topologySpreadConstraints": [{
             "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",

@@ -8,10 +8,17 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from components.config_base import ConfigModel
+from components.names import TeamName
 from components.serving.models import SlotConfig
 
 SLOTS: tuple[str, str] = ("blue", "green")
-DNS_LABEL = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
+
+
+def weights_error(blue: int, green: int) -> str | None:
+    """The one weights rule (config, release history, stack-file edits): the slots split 100%."""
+    if blue + green != 100:
+        return f"blue + green must be 100, got {blue} + {green} = {blue + green}"
+    return None
 
 
 class WeightsConfig(ConfigModel):
@@ -21,8 +28,8 @@ class WeightsConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _sum(self) -> WeightsConfig:
-        if self.blue + self.green != 100:
-            raise ValueError(f"blue + green must be 100, got {self.blue} + {self.green} = {self.blue + self.green}")
+        if error := weights_error(self.blue, self.green):
+            raise ValueError(error)
         return self
 
 
@@ -43,7 +50,7 @@ class RouteConfig(ConfigModel):
 
 
 class EndpointConfig(ConfigModel):
-    team: str = Field(pattern=DNS_LABEL, description="Owning team; becomes the `team` tag and label on its resources.")
+    team: TeamName = Field(description="Owning team; becomes the `team` tag and label on its resources.")
     route: RouteConfig
     pool: str = Field(description="GPU pool (gpu.pools[].name) the slots run on.")
     weights: WeightsConfig = Field(description="Traffic split; written by `llmctl release promote/rollback`.")

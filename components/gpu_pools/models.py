@@ -10,9 +10,9 @@ from pydantic import Field, field_validator, model_validator
 from components.catalog import pool_family_error, types_in_families
 from components.config_base import ConfigModel
 from components.karpenter.models import KarpenterConfig
+from components.names import PoolName
 
 CapacityType = Literal["spot", "on-demand"]
-DNS_LABEL = r"^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$"
 DURATION = r"^(\d+(s|m|h))+$|^Never$"
 # Karpenter budget durations accept minutes and hours only (cron has no seconds).
 BUDGET_DURATION = r"^(\d+h|\d+m|\d+h\d+m)$"
@@ -38,7 +38,7 @@ class ImageCacheConfig(ConfigModel):
 
 
 class GpuPoolConfig(ConfigModel):
-    name: str = Field(pattern=DNS_LABEL, description="NodePool name; also the `pool` tag on its instances.")
+    name: PoolName = Field(description="NodePool name; also the `pool` tag on its instances.")
     families: list[str] = Field(min_length=1, description="GPU instance families, e.g. [g6e, g6, g5].")
     sizes: list[str] = Field(default=[], description="Restrict to these sizes (e.g. [xlarge, 2xlarge]); all sizes when empty.")
     capacity_types: list[CapacityType] = Field(

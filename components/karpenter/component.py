@@ -15,6 +15,7 @@ from components.karpenter import iam, versions
 from components.karpenter.interruption import EVENT_RULES, MESSAGE_RETENTION_SECONDS, TARGET_ID, queue_policy
 from components.karpenter.models import KarpenterConfig
 from components.karpenter.values import karpenter_values
+from components.placement import SystemPlacement
 from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
@@ -26,9 +27,9 @@ class KarpenterArgs:
     cluster_name: str
     cluster_arn: pulumi.Input[str]
     boundary_policy_arn: pulumi.Input[str]
+    # The system nodes the controller runs on (from the cluster).
+    system: SystemPlacement
     config: KarpenterConfig = field(default_factory=KarpenterConfig)
-    # Extra labels the controller's nodes must carry (e.g. the system node group's label).
-    system_node_selector: dict[str, str] = field(default_factory=dict)
     # Resources the controller needs first (the system node group it runs on).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
@@ -197,6 +198,6 @@ class Karpenter(pulumi.ComponentResource):
             namespace=cfg.namespace,
             skip_crds=True,
             cleanup_on_fail=True,
-            values=karpenter_values(self._cluster, self.queue_name, cfg, args.system_node_selector),
+            values=karpenter_values(self._cluster, self.queue_name, cfg, args.system),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[crds, *depends_on, *args.depends_on]),
         )

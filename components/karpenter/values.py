@@ -6,9 +6,10 @@ from typing import Any
 
 from components.karpenter.iam import SERVICE_ACCOUNT
 from components.karpenter.models import KarpenterConfig
+from components.placement import SystemPlacement
 
 
-def karpenter_values(cluster_name: str, queue_name: str, cfg: KarpenterConfig, node_selector: dict[str, str] | None = None) -> dict[str, Any]:
+def karpenter_values(cluster_name: str, queue_name: str, cfg: KarpenterConfig, system: SystemPlacement) -> dict[str, Any]:
     resources = {"cpu": cfg.cpu, "memory": f"{cfg.memory_mib}Mi"}
     return {
         "replicas": cfg.replicas,
@@ -20,8 +21,8 @@ def karpenter_values(cluster_name: str, queue_name: str, cfg: KarpenterConfig, n
         "priorityClassName": "system-cluster-critical",
         # Karpenter must never run on nodes it manages (it would disrupt itself): system nodes only,
         # which carry the CriticalAddonsOnly taint.
-        "nodeSelector": {"kubernetes.io/os": "linux", **(node_selector or {})},
-        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+        "nodeSelector": system.node_selector(**{"kubernetes.io/os": "linux"}),
+        "tolerations": system.tolerations,
         "affinity": {
             "nodeAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": {

@@ -1,6 +1,6 @@
 """The one place Karpenter's version is pinned.
 
-1.14.1 matches the v1.14 CRDs in ../shared/schemas/crds and the v1.14 CloudFormation reference the
+1.14.1 matches the v1.14 CRDs in schemas/crds and the v1.14 CloudFormation reference the
 controller IAM is checked against; bump all three together (karpenter.sh/docs/upgrading/).
 """
 

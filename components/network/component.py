@@ -9,7 +9,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.catalog import availability_zones
-from components.network.iam import flow_log_policy, flow_log_trust, log_key_policy
+from components.kms import log_key_policy
+from components.network.iam import flow_log_policy, flow_log_trust
 from components.network.models import NetworkConfig
 from components.network.subnets import plan_subnets
 from components.tagging import resource_tags

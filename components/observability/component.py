@@ -18,6 +18,7 @@ from components.k8s import apply
 from components.observability import alerts, iam, versions
 from components.observability.models import ObservabilityConfig
 from components.observability.values import keda_values, prometheus_stack_values
+from components.placement import SystemPlacement
 from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
 
@@ -37,7 +38,7 @@ class ObservabilityArgs:
     config: ObservabilityConfig
     cluster_name: pulumi.Input[str]
     boundary_arn: pulumi.Input[str]
-    system_node_selector: dict[str, str] = field(default_factory=dict)
+    system: SystemPlacement  # the system nodes cluster services run on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the system node group
 
 
@@ -67,7 +68,7 @@ class Observability(pulumi.ComponentResource):
             namespace=versions.MONITORING_NAMESPACE,
             cleanup_on_fail=True,
             timeout=900,
-            values=prometheus_stack_values(cfg, args.system_node_selector),
+            values=prometheus_stack_values(cfg, args.system),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on]),
         )
 
@@ -94,7 +95,7 @@ class Observability(pulumi.ComponentResource):
             repository=versions.KEDA_REPO,
             namespace=versions.KEDA_NAMESPACE,
             cleanup_on_fail=True,
-            values=keda_values(args.system_node_selector),
+            values=keda_values(args.system),
             # Credentials are injected when the operator pod starts: associate first. The
             # ServiceMonitors in its values need the Prometheus operator's CRDs.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[keda_ns, association, prometheus]),

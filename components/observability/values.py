@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.cluster.render import SYSTEM_TAINT
 from components.observability.models import ObservabilityConfig
 from components.observability.versions import DASHBOARD_LABEL, KEDA_OPERATOR_SA, PROMETHEUS_FULLNAME
+from components.placement import SystemPlacement
 
 # The system node group is tainted (components/cluster): cluster services tolerate it, GPU nodes
 # stay reserved for serving.
-SYSTEM_TOLERATIONS = [{"key": SYSTEM_TAINT["key"], "operator": "Exists", "effect": "NoSchedule"}]
-
 _RESTRICTED = {
     "allowPrivilegeEscalation": False,
     "capabilities": {"drop": ["ALL"]},
@@ -20,13 +18,13 @@ _RESTRICTED = {
 }
 
 
-def keda_values(system_node_selector: dict[str, str]) -> dict[str, Any]:
+def keda_values(system: SystemPlacement) -> dict[str, Any]:
     return {
         # The Pod Identity association binds the CloudWatch reader role to this ServiceAccount.
         "serviceAccount": {"operator": {"create": True, "name": KEDA_OPERATOR_SA}},
         "podIdentity": {"aws": {"irsa": {"enabled": False}}},
-        "nodeSelector": system_node_selector,
-        "tolerations": SYSTEM_TOLERATIONS,
+        "nodeSelector": system.node_selector(),
+        "tolerations": system.tolerations,
         "securityContext": {"operator": _RESTRICTED, "metricServer": _RESTRICTED, "webhooks": _RESTRICTED},
         "resources": {
             "operator": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "1Gi"}},
@@ -39,22 +37,22 @@ def keda_values(system_node_selector: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def prometheus_stack_values(cfg: ObservabilityConfig, system_node_selector: dict[str, str]) -> dict[str, Any]:
+def prometheus_stack_values(cfg: ObservabilityConfig, system: SystemPlacement) -> dict[str, Any]:
     everything: dict[str, Any] = {}  # an empty selector matches every object in every namespace
     return {
         "fullnameOverride": PROMETHEUS_FULLNAME,
         "prometheusOperator": {
-            "nodeSelector": system_node_selector,
-            "tolerations": SYSTEM_TOLERATIONS,
-            "admissionWebhooks": {"patch": {"nodeSelector": system_node_selector, "tolerations": SYSTEM_TOLERATIONS}},
+            "nodeSelector": system.node_selector(),
+            "tolerations": system.tolerations,
+            "admissionWebhooks": {"patch": {"nodeSelector": system.node_selector(), "tolerations": system.tolerations}},
         },
         "prometheus": {
             "prometheusSpec": {
                 "retention": f"{cfg.retention_days}d",
                 # Leave 10% headroom on the volume so compaction never fills it.
                 "retentionSize": f"{int(cfg.storage_gib * 0.9)}GB",
-                "nodeSelector": system_node_selector,
-                "tolerations": SYSTEM_TOLERATIONS,
+                "nodeSelector": system.node_selector(),
+                "tolerations": system.tolerations,
                 "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"memory": "8Gi"}},
                 "storageSpec": {
                     "volumeClaimTemplate": {
@@ -76,20 +74,20 @@ def prometheus_stack_values(cfg: ObservabilityConfig, system_node_selector: dict
         },
         "alertmanager": {
             "enabled": cfg.alertmanager,
-            "alertmanagerSpec": {"nodeSelector": system_node_selector, "tolerations": SYSTEM_TOLERATIONS},
+            "alertmanagerSpec": {"nodeSelector": system.node_selector(), "tolerations": system.tolerations},
         },
         "grafana": {
             "enabled": cfg.grafana,
             # Empty: the Grafana chart generates a random admin password into its Secret instead
             # of kube-prometheus-stack's well-known default.
             "adminPassword": "",
-            "nodeSelector": system_node_selector,
-            "tolerations": SYSTEM_TOLERATIONS,
+            "nodeSelector": system.node_selector(),
+            "tolerations": system.tolerations,
             "sidecar": {
                 "dashboards": {"enabled": True, "label": DASHBOARD_LABEL, "labelValue": "1", "searchNamespace": "ALL"},
             },
         },
-        "kube-state-metrics": {"nodeSelector": system_node_selector, "tolerations": SYSTEM_TOLERATIONS},
+        "kube-state-metrics": {"nodeSelector": system.node_selector(), "tolerations": system.tolerations},
         # Node metrics from every node, GPU nodes included (they carry the nvidia.com/gpu taint).
         "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
     }

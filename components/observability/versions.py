@@ -8,7 +8,7 @@ KEDA_OPERATOR_SA = "keda-operator"
 
 PROMETHEUS_CHART = "kube-prometheus-stack"
 PROMETHEUS_REPO = "https://prometheus-community.github.io/helm-charts"
-PROMETHEUS_VERSION = "88.2.0"  # ships prometheus-operator v0.93.0, the CRDs in ../shared/schemas/crds
+PROMETHEUS_VERSION = "88.2.0"  # ships prometheus-operator v0.93.0, the CRDs in schemas/crds
 MONITORING_NAMESPACE = "monitoring"
 PROMETHEUS_FULLNAME = "kps"  # fullnameOverride: short, stable service names
 PROMETHEUS_URL = f"http://{PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc:9090"

@@ -13,7 +13,6 @@ import pulumi_docker_build as docker_build
 from components.registry.images import SERVING_IMAGE_DIR, cache_tag, context_hash, image_tag
 from components.registry.models import RegistryConfig
 from components.registry.policies import lifecycle_policy
-from components.serving.models import SlotConfig
 from components.tagging import resource_tags
 
 COMPONENT = "registry"
@@ -106,11 +105,11 @@ class Registry(pulumi.ComponentResource):
         )
 
 
-def resolve_image(slot: SlotConfig, registry: Registry) -> pulumi.Input[str]:
-    """The image a slot runs: its own pinned image, else the stack's (built or pinned) image.
-    Config validation guarantees one exists for every slot with a model."""
-    if slot.image:
-        return slot.image
+def resolve_image(slot_image: str | None, registry: Registry) -> pulumi.Input[str]:
+    """The image a slot runs: its own pinned image (`slot_image`), else the stack's (built or
+    pinned) image. Config validation guarantees one exists for every slot with a model."""
+    if slot_image:
+        return slot_image
     if registry.image_ref is None:
         raise ValueError("no serving image: config validation should have rejected this stack")
     return registry.image_ref

@@ -47,11 +47,11 @@ class ServingSlotArgs:
     boundary_arn: pulumi.Input[str]
     model_bucket: ModelBucket
     kubernetes_version: str
+    region: str  # the stack's region, passed down from infra/__main__.py (never read from global config)
     cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
     # The shared ALB's name (IngressGroup annotation alb.ingress.kubernetes.io/load-balancer-name);
     # the cluster name when omitted. Identifies this slot's requests for the scale-from-zero trigger.
     alb_name: pulumi.Input[str] | None = None
-    region: str | None = None  # the stack's aws:region when omitted
     # Cluster services the custom resources need first (the Observability component: KEDA and
     # the Prometheus operator CRDs).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
@@ -66,7 +66,7 @@ class ServingSlot(pulumi.ComponentResource):
         super().__init__("llm-platform:serving:ServingSlot", name, None, opts)
         if args.slot not in ("blue", "green"):
             raise ValueError(f"slot must be blue or green, got {args.slot!r}")
-        region = args.region or pulumi.Config("aws").require("region")
+        region = args.region
         spec = _slot_spec(args, region)
         cfg = args.config
         child = pulumi.ResourceOptions(parent=self)

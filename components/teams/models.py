@@ -7,15 +7,9 @@ One section, several owners: per-team GPU limits and budgets (cost attribution),
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from components.config_base import ConfigModel
-
-# A team name becomes a tag value, a Kubernetes label value and part of Secret and NodePool names.
-TEAM_NAME = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
-TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME)]
 
 
 class TeamConfig(ConfigModel):

@@ -101,7 +101,7 @@ def lines(cap: Capacity, prices: RegionPrices, a: Assumptions, scenario: str) ->
         count = {"min": group.min, "max": group.max}.get(scenario, group.desired)
         price = prices.on_demand(group.instance_type)
         if price is None:
-            raise PriceError(f"node group {group.name}: no {prices.region} price for {group.instance_type}; add it to llmctl/cost/prices.json or use --live")
+            raise PriceError(f"node group {group.name}: no {prices.region} price for {group.instance_type}; add it to components/cost/prices.json or use --live")
         out.append(Line(f"System nodes {group.name} ({count} x {group.instance_type} on-demand x {h} h)", count * h, price))
         out.append(Line(f"System node volumes {group.name} ({count} x {group.disk_gib} GiB gp3)", count * group.disk_gib, prices.ebs_gp3_gb_month))
     for slot in cap.slots:

@@ -19,9 +19,9 @@ from typing import Any, Literal
 import certifi
 import httpx
 
+from components.endpoint.names import SLOT_HEADER
 from llmctl.release.errors import ReleaseError
 
-SLOT_HEADER = "X-LLM-Slot"
 SMOKE_PROMPT = "Reply with the single word: ready"
 EVAL_WORKERS = 8
 

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from components.endpoint.models import weights_error
 from llmctl.release.errors import ReleaseError
 from llmctl.release.stackfile import write_atomic
 
@@ -22,7 +23,8 @@ Action = Literal["prepare", "promote", "rollback"]
 # completed: the stack file holds `to` (and it was applied unless applied is false);
 # rolled-back: a canary step breached and the file is back at `from`; failed / interrupted:
 # apply failed or the run was stopped, and the file is back at `from`.
-Outcome = Literal["completed", "rolled-back", "failed", "interrupted"]
+# (The only `Outcome` type is ops.Outcome, what a promote/rollback returns; this is its end state.)
+EndState = Literal["completed", "rolled-back", "failed", "interrupted"]
 
 
 class Weights(BaseModel):
@@ -32,8 +34,8 @@ class Weights(BaseModel):
 
     @model_validator(mode="after")
     def _sum(self) -> Weights:
-        if self.blue + self.green != 100:
-            raise ValueError(f"blue + green must be 100, got {self.blue} + {self.green}")
+        if error := weights_error(self.blue, self.green):
+            raise ValueError(error)
         return self
 
     def as_dict(self) -> dict[str, int]:
@@ -47,7 +49,7 @@ class Entry(BaseModel):
     by: str
     endpoint: str
     action: Action
-    outcome: Outcome = "completed"
+    outcome: EndState = "completed"
     slot: str | None = None
     from_: Weights = Field(alias="from")
     to: Weights

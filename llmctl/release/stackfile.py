@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from ruamel.yaml import YAML
 
+from components.endpoint.models import weights_error
 from components.serving.models import ReplicasConfig
 from infra.config import PROJECT, ConfigError, StackConfig, load_config
 from llmctl.release.errors import ReleaseError
@@ -77,8 +78,10 @@ def _endpoint_node(config: Any, endpoint: str) -> Any:
 
 def set_weights(path: Path, source: str, endpoint: str, weights: dict[str, int]) -> tuple[str, str]:
     """Write `weights` for `endpoint`; returns (old text, new text). Only the weight lines change."""
-    if sum(weights.values()) != 100 or set(weights) != {"blue", "green"}:
-        raise ReleaseError(f"weights must be blue + green = 100, got {weights}")
+    if set(weights) != {"blue", "green"}:
+        raise ReleaseError(f"weights name exactly blue and green, got {weights}")
+    if error := weights_error(weights["blue"], weights["green"]):
+        raise ReleaseError(f"weights {weights}: {error}")
 
     def change(config: Any) -> None:
         node = _endpoint_node(config, endpoint)["weights"]

@@ -16,13 +16,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pulumi.runtime import rpc
+from infra import pulumi_internals as sdk
 
 REDACTED = "[secret]"
 UNKNOWN = "[unknown]"
-_SECRET_SIG = rpc._special_secret_sig
-_SIG = rpc._special_sig_key
-_UNKNOWN_SENTINEL = rpc.UNKNOWN
+_SECRET_SIG = sdk.SECRET_SIG
+_SIG = sdk.SIG_KEY
+_UNKNOWN_SENTINEL = sdk.UNKNOWN
 
 
 @dataclass
@@ -34,11 +34,15 @@ class Resource:
     inputs: dict[str, Any]
     provider: str = ""
     tags: dict[str, str] | None = None
+    # protect / retainOnDelete / aliases as registered (only those set)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent}
         if self.provider:
             doc["provider"] = self.provider
+        if self.options:
+            doc["options"] = self.options
         doc["inputs"] = self.inputs
         if self.tags is not None:
             doc["tags"] = self.tags
@@ -46,7 +50,8 @@ class Resource:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Resource:
-        return cls(doc["urn"], doc["type"], doc["name"], doc.get("parent", ""), doc.get("inputs", {}), doc.get("provider", ""), doc.get("tags"))
+        return cls(doc["urn"], doc["type"], doc["name"], doc.get("parent", ""), doc.get("inputs", {}), doc.get("provider", ""),
+                   doc.get("tags"), doc.get("options", {}))
 
 
 @dataclass

@@ -11,11 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
-from pulumi.runtime.settings import get_project, get_stack
-
 from components.catalog import REGIONS
+from infra import pulumi_internals as sdk
 
 # The account every synthesized ARN uses (AWS's documentation example account).
 MOCK_ACCOUNT = "123456789012"
@@ -50,15 +47,17 @@ class Registration:
     provider: str
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Resource options that change what a rename or a delete does (the inputs do not show them).
+    options: dict[str, Any] = field(default_factory=dict)
 
 
-class RecordingMocks(pulumi_mocks.Mocks):
+class RecordingMocks(sdk.Mocks):
     def __init__(self, region: str):
         self.region = region
         self.unanswered_invokes: list[str] = []
 
     # ---- resources -------------------------------------------------------------------------
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
+    def new_resource(self, args: sdk.MockResourceArgs) -> tuple[str | None, dict]:
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
         if not args.custom:
             return name, inputs
@@ -120,7 +119,7 @@ class RecordingMocks(pulumi_mocks.Mocks):
         return f"arn:aws:{module}:{self.region}:{MOCK_ACCOUNT}:{resource.lower()}/{physical}"
 
     # ---- invokes ---------------------------------------------------------------------------
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list | None]:
+    def call(self, args: sdk.MockCallArgs) -> tuple[dict, list | None]:
         token = args.token
         zones = REGIONS[self.region]
         table: dict[str, dict[str, Any]] = {
@@ -149,7 +148,7 @@ class RecordingMocks(pulumi_mocks.Mocks):
         return {}, []
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+class RecordingMonitor(sdk.MockMonitor):
     """The mock monitor, remembering every registration as the engine would receive it."""
 
     def __init__(self, mocks: RecordingMocks):
@@ -164,14 +163,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             parent_type = parent.split("::")[2]
             if parent_type != "pulumi:pulumi:Stack":
                 type_ = f"{parent_type}${type_}"
-        return "urn:pulumi:" + "::".join([get_stack(), get_project(), type_, name])
+        return "urn:pulumi:" + "::".join([sdk.get_stack(), sdk.get_project(), type_, name])
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
         urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        inputs = sdk.deserialize_properties(request.object, keep_unknowns=True)
         state = self.resources[urn].state if urn in self.resources else {}
         self.registrations[urn] = Registration(
             urn=urn,
@@ -182,8 +181,30 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             provider=request.provider,
             inputs=inputs,
             outputs=state,
+            options=self._options(request),
         )
         return response
+
+    def _options(self, request) -> dict[str, Any]:
+        """protect, retainOnDelete, and the URNs of aliases the program gave (what a renamed or
+        re-parented resource used to be). Type-only aliases, which provider SDKs add to every
+        resource of a renamed type, are left out."""
+        options: dict[str, Any] = {}
+        if request.protect:
+            options["protect"] = True
+        if request.retainOnDelete:
+            options["retainOnDelete"] = True
+        aliases = set(request.aliasURNs)
+        for alias in request.aliases:
+            spec = alias.spec
+            if alias.urn:
+                aliases.add(alias.urn)
+            elif (spec.name and spec.name != request.name) or spec.parentUrn or spec.noParent:
+                parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+                aliases.add(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        if aliases:
+            options["aliases"] = sorted(aliases)
+        return options
 
 
 __all__ = ["MOCK_ACCOUNT", "RecordingMocks", "RecordingMonitor", "Registration"]

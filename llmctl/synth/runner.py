@@ -18,12 +18,8 @@ from typing import Any
 
 import pulumi
 import yaml
-from pulumi.runtime import config as runtime_config
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
+from infra import pulumi_internals as sdk
 from infra.config import PROJECT, REGION_KEY, ConfigError, load_config, read_stack_file, stack_file
 from llmctl.synth.inventory import (
     Inventory,
@@ -63,21 +59,21 @@ def record(body: Callable[[], Any], stack: str = "test", config: dict[str, Any] 
     region = str(config.get(REGION_KEY, "us-west-2"))
     mocks = RecordingMocks(region)
     monitor = RecordingMonitor(mocks)
-    runtime_settings.ROOT.set(None)
-    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    sdk.reset_root()
+    sdk.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     # The engine passes objects as JSON strings and scalars as strings; do the same.
-    runtime_config.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, [])
+    sdk.set_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
 
     outputs: dict[str, Any] = {}
 
     def program_body() -> None:
         body()
-        root = runtime_settings.get_root_resource()
+        root = sdk.root_resource()
         exported = dict(getattr(root, "outputs", {}) or {})
-        outputs.update(_sync_await(pulumi.Output.from_input(exported).future()) or {})
+        outputs.update(sdk.sync_await(pulumi.Output.from_input(exported).future()) or {})
 
     try:
-        _sync_await(run_pulumi_func(program_body))
+        sdk.run_program(program_body)
     except pulumi.RunError as exc:
         raise ConfigError(str(exc)) from None
     return _inventory(stack, monitor, outputs)
@@ -97,7 +93,7 @@ def _inventory(stack: str, monitor: RecordingMonitor, outputs: dict[str, Any]) -
         tags = None
         if reg.custom and is_taggable(reg.type):
             tags = effective_tags(inputs.get("tags"), provider_tags.get(provider_urn, {}))
-        resources.append(Resource(urn, reg.type, reg.name, reg.parent, inputs, provider_urn, tags))
+        resources.append(Resource(urn, reg.type, reg.name, reg.parent, inputs, provider_urn, tags, dict(reg.options)))
     return Inventory(stack=stack, project=PROJECT, resources=resources, outputs=normalise(outputs))
 
 

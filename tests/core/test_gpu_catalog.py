@@ -9,7 +9,7 @@ import pytest
 
 from components.catalog import GPU_FAMILY_CATALOG, POOL_FAMILIES, pool_family_error
 from components.gpu_pools.models import GpuPoolConfig
-from policies.llm_policies.model import GPU_FAMILIES_FILE, Settings
+from policies.llm_policies.model import PLATFORM_FACTS_FILE, Settings
 
 
 def _pool(family: str) -> dict:
@@ -17,7 +17,7 @@ def _pool(family: str) -> dict:
 
 
 def test_the_policy_packs_copy_equals_the_catalog():
-    copy = json.loads(GPU_FAMILIES_FILE.read_text())
+    copy = json.loads(PLATFORM_FACTS_FILE.read_text())
     assert copy["poolFamilies"] == sorted(POOL_FAMILIES)
     assert set(copy["families"]) == set(GPU_FAMILY_CATALOG)
     assert Settings().allowed_instance_families == tuple(sorted(POOL_FAMILIES))
@@ -45,3 +45,10 @@ def test_capacity_blocks_only_families_need_a_reservation():
     for family in blocks:
         assert "without a capacity reservation" in pool_family_error(family)
         assert pool_family_error(family, reserved=True) is None
+
+
+def test_the_pack_requires_exactly_the_log_types_the_cluster_enables():
+    from components.cluster.render import LOG_TYPES
+    from policies.llm_policies.model import EKS_LOG_TYPES
+
+    assert EKS_LOG_TYPES == LOG_TYPES == ("api", "audit", "authenticator", "controllerManager", "scheduler")

@@ -15,7 +15,8 @@ from components.cluster.iam import (
     node_trust,
     secrets_key_policy,
 )
-from components.network.iam import flow_log_policy, flow_log_trust, log_key_policy
+from components.kms import log_key_policy
+from components.network.iam import flow_log_policy, flow_log_trust
 from components.trust import pod_identity_trust
 
 ARN = "arn:aws:iam::111122223333:policy/llm-platform-t-boundary"

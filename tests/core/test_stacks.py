@@ -78,7 +78,12 @@ def test_prod_core_addons_are_pinned_and_overwrite_on_update(prod):
         assert addons[name]["resolveConflictsOnUpdate"] == "OVERWRITE"
         assert "-eksbuild." in addons[name]["addonVersion"], name
     assert json.loads(addons["vpc-cni"]["configurationValues"])["env"]["ENABLE_PREFIX_DELEGATION"] == "true"
-    assert len(prod.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")) >= 1
+    pairs = {(a.inputs["namespace"], a.inputs["serviceAccount"]) for a in prod.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")}
+    assert {("keda", "keda-operator"), ("kube-system", "karpenter"), ("kube-system", "ebs-csi-controller-sa")} <= pairs
+    # one per slot that streams weights from S3
+    assert {p for p in pairs if p[1].endswith("-vllm")} == {
+        ("llm-chat", "chat-blue-vllm"), ("llm-chat", "chat-green-vllm"), ("llm-code", "code-blue-vllm"), ("llm-embed", "embed-blue-vllm"),
+    }
 
 
 def test_prod_system_node_group_is_on_demand_imdsv2_and_encrypted(prod):

@@ -103,7 +103,9 @@ def test_multi_gpu_replica_needs_a_multi_gpu_node():
     inv = platform(["on-demand"], low=1, high=1, extra=[])
     inv.resources = [r for r in inv.resources if r.type not in ("kubernetes:apps/v1:Deployment", "kubernetes:keda.sh/v1alpha1:ScaledObject")]
     inv.resources += [vllm_deployment("big", "blue", "gpu", gpus=4, cpu="40", memory="160Gi"), scaled_object("big", "blue", 1, 1)]
-    for pool in inv.of_type("kubernetes:karpenter.sh/v1:NodePool"):
+    pools = inv.of_type("kubernetes:karpenter.sh/v1:NodePool")
+    assert pools
+    for pool in pools:
         pool.inputs["spec"]["template"]["spec"]["requirements"][1]["values"] = ["xlarge", "12xlarge", "24xlarge"]
     (row,) = run(inv)["per_slot"]
     assert row["instance_type"] == "g6.12xlarge"  # 4 L4, 48 vCPU, 192 GiB: the cheapest 4-GPU fit

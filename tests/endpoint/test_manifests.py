@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from components.cluster.render import SYSTEM_PLACEMENT
 from components.endpoint import controller, manifests
 from components.endpoint.models import EndpointConfig, IngressConfig
 from components.endpoint.slots import slot_plan
@@ -120,7 +121,7 @@ def test_namespace_enforces_restricted_pod_security():
 
 def test_controller_values():
     values = controller.controller_values("llm-platform-prod", "us-east-1", "vpc-123", IngressConfig(), {"team": "ml", "project": "p"},
-                                          {"node-role": "system"})
+                                          SYSTEM_PLACEMENT)
     assert (values["clusterName"], values["region"], values["vpcId"]) == ("llm-platform-prod", "us-east-1", "vpc-123")
     assert values["nodeSelector"] == {"kubernetes.io/os": "linux", "node-role": "system"}
     assert values["createIngressClassResource"] is False and values["enableServiceMutatorWebhook"] is False

@@ -61,9 +61,10 @@ def test_namespaces_are_restricted_and_labelled(configs):
 
 def test_serving_pods_satisfy_the_restricted_profile():
     """The namespaces enforce `restricted`: a vLLM pod that does not satisfy it would never start."""
-    for obj in objects("prod", "Deployment"):
-        if not obj["metadata"]["namespace"].startswith("llm-"):
-            continue
+    serving = [obj for obj in objects("prod", "Deployment") if obj["metadata"]["namespace"].startswith("llm-")]
+    vllm = [obj for obj in serving if obj["metadata"]["labels"].get("app.kubernetes.io/name") == "vllm"]
+    assert len(vllm) == 4  # prod: chat blue + green, code blue, embed blue (and whatever else runs beside them)
+    for obj in serving:
         pod = obj["spec"]["template"]["spec"]
         assert pod.get("securityContext", {}).get("runAsNonRoot") is True or all(
             c.get("securityContext", {}).get("runAsNonRoot") for c in pod["containers"]), obj["metadata"]["name"]

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.cluster.render import SYSTEM_PLACEMENT
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.gpu_pools.models import GpuPoolConfig
 from components.karpenter.component import Karpenter, KarpenterArgs
@@ -35,7 +36,7 @@ def providers() -> pulumi.ResourceOptions:
 
 def karpenter_inventory(config: KarpenterConfig | None = None) -> Inventory:
     return record(
-        lambda: Karpenter("karpenter", KarpenterArgs(CLUSTER, CLUSTER_ARN, BOUNDARY, config or KarpenterConfig()), providers()),
+        lambda: Karpenter("karpenter", KarpenterArgs(CLUSTER, CLUSTER_ARN, BOUNDARY, SYSTEM_PLACEMENT, config or KarpenterConfig()), providers()),
         stack="t",
         config={"aws:region": REGION},
     )

@@ -159,7 +159,7 @@ def test_chart_is_pinned_from_oci_with_crds_in_their_own_release(inventory):
     values = controller["values"]
     assert values["settings"] == {"clusterName": CLUSTER, "interruptionQueue": CLUSTER}
     assert values["replicas"] == 2
-    assert {"key": "CriticalAddonsOnly", "operator": "Exists"} in values["tolerations"]
+    assert values["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}]
     assert values["podDisruptionBudget"]["maxUnavailable"] == 1
     resources = values["controller"]["resources"]
     assert resources["requests"] == resources["limits"] == {"cpu": "1", "memory": "1024Mi"}

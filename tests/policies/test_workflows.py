@@ -47,6 +47,7 @@ def test_workflow_parses_and_pins_actions_by_major(name):
     doc = _load(name)
     assert doc["name"] and doc["on"] and doc["jobs"]
     uses = [value for key, value in _walk(doc) if key == "uses"]
+    assert uses
     for ref in uses:
         assert ref.startswith("./.github/workflows/") or re.match(r"^[\w.-]+/[\w.-]+@v\d+$", ref), f"{name}: {ref} not pinned by major"
         if ref.startswith("./"):

@@ -35,7 +35,7 @@ def test_round_trip_changes_only_the_weight_lines(root, stack):
 
 def test_weights_must_sum_to_100(root):
     path = root / "stacks" / "Pulumi.dev.yaml"
-    with pytest.raises(ReleaseError, match="weights must be blue \\+ green = 100"):
+    with pytest.raises(ReleaseError, match=r"^weights \{'blue': 50, 'green': 60\}: blue \+ green must be 100, got 50 \+ 60 = 110$"):
         set_weights(path, "stacks/Pulumi.dev.yaml", "chat", {"blue": 50, "green": 60})
 
 

@@ -49,14 +49,14 @@ def vllm_metrics_in(text: str) -> set[str]:
 
 
 def slot_args(config: SlotConfig, *, endpoint="chat", slot="blue", min_replicas=1, max_replicas=2, scale_to_zero=False,
-              stack="dev", pool_name=None, **extra) -> ServingSlotArgs:
+              stack="dev", pool_name=None, region="us-west-2", **extra) -> ServingSlotArgs:
     cfg = load_stack(stack, REPO_ROOT)
     pool = cfg.gpu.pool(pool_name) if pool_name else cfg.gpu.pools[0]
     return ServingSlotArgs(
         endpoint=endpoint, slot=slot, config=config, team="applied-ai", environment=stack, namespace=f"llm-{endpoint}",
         pool=pool, image=IMAGE, min_replicas=min_replicas, max_replicas=max_replicas, scale_to_zero=scale_to_zero,
         cluster_name=f"llm-platform-{stack}", boundary_arn="arn:aws:iam::123456789012:policy/llm-platform-boundary",
-        model_bucket=BUCKET, kubernetes_version=cfg.cluster.kubernetes_version, **extra,
+        model_bucket=BUCKET, kubernetes_version=cfg.cluster.kubernetes_version, region=region, **extra,
     )
 
 

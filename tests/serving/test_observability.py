@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from components.cluster.render import SYSTEM_PLACEMENT
 from components.observability import versions
 from components.observability.component import Observability, ObservabilityArgs
 from components.observability.models import ObservabilityConfig
@@ -17,7 +18,7 @@ BOUNDARY = "arn:aws:iam::123456789012:policy/boundary"
 def _inventory(**cfg):
     return record(
         lambda: Observability("obs", ObservabilityArgs(config=ObservabilityConfig(**cfg), cluster_name="llm-platform-t", boundary_arn=BOUNDARY,
-                                                       system_node_selector={"role": "system"})),
+                                                       system=SYSTEM_PLACEMENT)),
         stack="t", config={"aws:region": "us-west-2"},
     )
 
@@ -64,17 +65,18 @@ def test_cluster_alerts_cover_gpu_xid_errors_and_validate():
 
 
 def test_cluster_services_run_on_the_tainted_system_nodes():
-    from components.observability.values import SYSTEM_TOLERATIONS, keda_values, prometheus_stack_values
+    from components.observability.values import keda_values, prometheus_stack_values
 
     selector = {"node-role": "system"}
-    keda = keda_values(selector)
-    assert keda["nodeSelector"] == selector and keda["tolerations"] == SYSTEM_TOLERATIONS
-    kps = prometheus_stack_values(ObservabilityConfig(), selector)
+    tolerations = [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}]
+    keda = keda_values(SYSTEM_PLACEMENT)
+    assert keda["nodeSelector"] == selector and keda["tolerations"] == tolerations
+    kps = prometheus_stack_values(ObservabilityConfig(), SYSTEM_PLACEMENT)
     placed = [
         kps["prometheusOperator"], kps["prometheusOperator"]["admissionWebhooks"]["patch"], kps["prometheus"]["prometheusSpec"],
         kps["alertmanager"]["alertmanagerSpec"], kps["grafana"], kps["kube-state-metrics"],
     ]
     for section in placed:
-        assert section["nodeSelector"] == selector and section["tolerations"] == SYSTEM_TOLERATIONS
-    assert SYSTEM_TOLERATIONS[0]["key"] == "CriticalAddonsOnly"
+        assert section["nodeSelector"] == selector and section["tolerations"] == tolerations
+    assert tolerations[0]["key"] == "CriticalAddonsOnly"
     assert kps["prometheus-node-exporter"]["tolerations"] == [{"operator": "Exists"}]

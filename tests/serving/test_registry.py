@@ -80,12 +80,12 @@ def test_no_build_and_no_image_means_no_image_ref():
     assert inventory.of_type("docker-build:index:Image") == []
     assert holder["registry"].image_ref is None
     with pytest.raises(ValueError, match="no serving image"):
-        resolve_image(SlotConfig(model="org/m"), holder["registry"])
+        resolve_image(SlotConfig(model="org/m").image, holder["registry"])
 
 
 def test_a_slot_image_wins():
     _, holder = _record(RegistryConfig(build_image=False))
-    assert resolve_image(SlotConfig(model="org/m", image=PINNED), holder["registry"]) == PINNED
+    assert resolve_image(SlotConfig(model="org/m", image=PINNED).image, holder["registry"]) == PINNED
 
 
 @pytest.mark.parametrize(("ref", "ok"), [

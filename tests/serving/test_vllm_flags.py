@@ -166,9 +166,10 @@ def test_every_synthesized_vllm_deployment_serves_its_endpoint_alias():
     from tests.conftest import synthesized
 
     for stack in ("dev", "prod"):
-        for resource, obj in synthesized(stack).kubernetes_objects():
-            if obj["kind"] != "Deployment" or obj["metadata"].get("labels", {}).get("app.kubernetes.io/name") != "vllm":
-                continue
+        deployments = [(r, obj) for r, obj in synthesized(stack).kubernetes_objects()
+                       if obj["kind"] == "Deployment" and obj["metadata"].get("labels", {}).get("app.kubernetes.io/name") == "vllm"]
+        assert deployments, stack
+        for resource, obj in deployments:
             env = {e["name"]: e.get("value") for e in obj["spec"]["template"]["spec"]["containers"][0]["env"]}
             endpoint = obj["metadata"]["labels"]["endpoint"]
             assert env["SERVED_MODEL_NAME"].split()[1:] == [endpoint], resource.name

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import ADVISORY, Context, ResourceView, as_list, get, resource_rule
+from ..model import ADVISORY, EKS_LOG_TYPES, Context, ResourceView, as_list, get, resource_rule
 
 CLUSTER = "aws:eks/cluster:Cluster"
-LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 
 @resource_rule(
@@ -51,9 +50,9 @@ def eks_control_plane_logs(r: ResourceView, ctx: Context) -> Iterator[str]:
     if r.type != CLUSTER:
         return
     enabled = as_list(get(r.props, "enabledClusterLogTypes"))
-    missing = [t for t in LOG_TYPES if t not in enabled]
+    missing = [t for t in EKS_LOG_TYPES if t not in enabled]
     if missing:
-        yield f"{r.display}: control-plane log types {', '.join(missing)} are off; enable all of {', '.join(LOG_TYPES)} in enabledClusterLogTypes"
+        yield f"{r.display}: control-plane log types {', '.join(missing)} are off; enable all of {', '.join(EKS_LOG_TYPES)} in enabledClusterLogTypes"
 
 
 @resource_rule(
