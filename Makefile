@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 STACKS := dev staging prod
 
-.PHONY: synth synth-all test scan bench clean generate lock
+.PHONY: synth synth-all test scan bench clean generate lock promtool
 
 # Exactly the locked versions, each checked against its sha256; then the project itself without
 # resolving anything (its dependencies are all in the lock).
@@ -28,9 +28,25 @@ synth: $(STAMP)
 synth-all: $(STAMP)
 	$(BIN)/llmctl synth $(STACKS) | grep "^synth "
 
-## The whole test suite (unit, stacks, policies, llmctl against moto), after the Checkov scan.
-test: $(STAMP) scan
-	$(BIN)/pytest
+## The whole test suite (unit, stacks, policies, llmctl against moto, promtool rule tests), after the Checkov scan.
+test: $(STAMP) scan promtool
+	PATH="$(CURDIR)/$(PROMTOOL_DIR):$(CURDIR)/$(AMTOOL_DIR):$$PATH" $(BIN)/pytest
+
+# promtool checks and unit-tests every rendered PrometheusRule, amtool checks the Alertmanager config
+# and its routes (tests/observability). They come from Debian's `prometheus` and
+# `prometheus-alertmanager` packages, unpacked into .tools/ (nothing is installed, no service
+# starts); a promtool/amtool already on PATH is used as is.
+TOOLS := .tools
+PROMTOOL_DIR := $(TOOLS)/prometheus/usr/bin
+AMTOOL_DIR := $(TOOLS)/alertmanager/usr/bin
+
+promtool:
+	@if [ -x $(PROMTOOL_DIR)/promtool ] || command -v promtool > /dev/null; then exit 0; fi; \
+	mkdir -p $(TOOLS) && cd $(TOOLS) && rm -f prometheus_*.deb && apt-get download prometheus \
+	&& dpkg-deb -x prometheus_*.deb prometheus && rm -f prometheus_*.deb && ./prometheus/usr/bin/promtool --version
+	@if [ -x $(AMTOOL_DIR)/amtool ] || command -v amtool > /dev/null; then exit 0; fi; \
+	mkdir -p $(TOOLS) && cd $(TOOLS) && rm -f prometheus-alertmanager_*.deb && apt-get download prometheus-alertmanager \
+	&& dpkg-deb -x prometheus-alertmanager_*.deb alertmanager && rm -f prometheus-alertmanager_*.deb && ./alertmanager/usr/bin/amtool --version
 
 # Checkov pins packaging<24 and an old boto3 that pulumi cannot live with: it gets its own venv.
 # Its version is pinned in locks/scan.in, every package hashed in locks/scan.txt.

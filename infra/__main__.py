@@ -97,6 +97,7 @@ observability = Observability(
     ObservabilityArgs(
         config=cfg.observability, cluster_name=cluster.name, boundary_arn=boundary.policy_arn,
         system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
+        team_receivers={team: t.alerts for team, t in cfg.teams.items() if t.alerts is not None},
     ),
     opts=platform_opts,
 )

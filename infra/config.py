@@ -86,6 +86,13 @@ class StackConfig(ConfigModel):
         return endpoints
 
     @model_validator(mode="after")
+    def _alerts_reach_someone(self) -> StackConfig:
+        if self.environment in ("staging", "prod") and (not self.observability.alertmanager or self.observability.alerting.receiver is None):
+            raise _KeyError(("observability", "alerting", "receiver"), None,
+                            f"{self.environment} needs Alertmanager with a receiver so alerts reach someone; set snsTopicArn, slackWebhookSecret or pagerdutyKeySecret")
+        return self
+
+    @model_validator(mode="after")
     def _cross_section(self) -> StackConfig:
         zones = REGIONS[self.region]
         if self.network.az_count > len(zones):

@@ -15,7 +15,7 @@ from typing import Any
 REGIONAL_SERVICES = (
     "autoscaling", "cloudwatch", "ec2", "ecr", "eks", "eks-auth", "elasticloadbalancing", "events",
     "kms", "logs", "s3", "sqs", "ssm", "acm", "waf-regional", "wafv2", "shield", "cognito-idp", "tag",
-    "secretsmanager", "aps", "xray", "arc-zonal-shift",
+    "secretsmanager", "aps", "xray", "arc-zonal-shift", "sns",  # sns: Alertmanager's receivers
 )
 # Global services (their endpoint is us-east-1 whatever the stack's region), so the region
 # condition must not apply to them. Karpenter reads on-demand prices from the Pricing API.

@@ -32,7 +32,7 @@ COMPONENT = "cluster"
 # Add-ons nodes need before they can become Ready (CNI, kube-proxy) or before pods get AWS
 # credentials (Pod Identity agent); the others need running nodes to become ACTIVE.
 ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
-ADDONS_AFTER_NODES = ("coredns", "aws-ebs-csi-driver")
+ADDONS_AFTER_NODES = ("coredns", "aws-ebs-csi-driver", "eks-node-monitoring-agent")
 
 
 @dataclass
@@ -193,7 +193,8 @@ class Cluster(pulumi.ComponentResource):
         )
         for p in EBS_CSI_MANAGED_POLICIES:
             aws.iam.RolePolicyAttachment(f"{name}-ebs-csi-{p.rsplit('/', 1)[-1]}", role=ebs_role.name, policy_arn=managed(p), opts=child)
-        deps = {"aws-ebs-csi-driver": [self.system_node_group, ebs_identity], "coredns": [self.system_node_group]}
+        deps = {"aws-ebs-csi-driver": [self.system_node_group, ebs_identity], "coredns": [self.system_node_group],
+                "eks-node-monitoring-agent": [self.system_node_group]}
         for addon in ADDONS_AFTER_NODES:
             self._addon(name, addon, versions[addon], tags, deps[addon])
 

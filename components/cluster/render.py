@@ -25,6 +25,11 @@ def addon_configuration(addon: str) -> dict[str, Any] | None:
         return {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}, "enableNetworkPolicy": "true"}
     if addon == "coredns":
         return {"tolerations": SYSTEM_PLACEMENT.tolerations}
+    if addon == "eks-node-monitoring-agent":
+        # The agent's DCGM server must run on the GPU nodes, which carry the nvidia.com/gpu taint
+        # (docs.aws.amazon.com/eks/latest/userguide/node-health-nma.html): without it no GPU fault
+        # becomes a node condition and node repair never sees one.
+        return {"dcgmAgent": {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}}
     if addon == "aws-ebs-csi-driver":
         # The controller lives on the tainted system nodes; the node plugin runs everywhere, GPU nodes included.
         return {"controller": {"tolerations": SYSTEM_PLACEMENT.tolerations}, "node": {"tolerateAllTaints": True}}

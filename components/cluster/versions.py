@@ -10,6 +10,11 @@ _COMMON = {
     "vpc-cni": "v1.20.4-eksbuild.1",
     "eks-pod-identity-agent": "v1.3.9-eksbuild.3",
     "aws-ebs-csi-driver": "v1.51.1-eksbuild.1",
+    # GPU/kernel/runtime health as node conditions (AcceleratedHardwareReady) that Karpenter's
+    # node repair acts on. v1.7.x is the line published with EKS 1.35 and 1.36 clusters
+    # (v1.7.0-eksbuild.1 beside kube-proxy v1.35.3, v1.7.2-eksbuild.1 beside v1.36.0 in public
+    # add-on pins; module github.com/aws/eks-node-monitoring-agent v1.7.0, Aug 2026).
+    "eks-node-monitoring-agent": "v1.7.2-eksbuild.1",
 }
 
 ADDON_VERSIONS: dict[str, dict[str, str]] = {

@@ -77,6 +77,7 @@ class Endpoint(pulumi.ComponentResource):
                     cluster_name=args.cluster_name, boundary_arn=args.boundary_arn, model_bucket=args.model_bucket,
                     kubernetes_version=args.kubernetes_version, alb_name=args.cluster_name, region=args.region,
                     cost_per_hour_usd=_replica_hour_usd(args, getattr(cfg.slots, slot)),
+                    budget_usd_per_million_tokens=cfg.budget_usd_per_million_tokens,
                     depends_on=list(args.serving_ready),
                 ),
                 opts=child,

@@ -57,6 +57,10 @@ class EndpointConfig(ConfigModel):
     standby_replicas: int = Field(default=0, ge=0, description="Replicas kept by the idle (weight 0) slot; 0 frees its GPUs.")
     scale_to_zero: bool = Field(default=False, description="Let the live slot scale to zero when idle (woken by ALB request count).")
     eval_set: str | None = Field(default=None, description="JSONL eval set for release gates, relative to the repository root.")
+    budget_usd_per_million_tokens: float | None = Field(
+        default=None, gt=0,
+        description="Alert when a serving slot's cost per 1M generated tokens (replicas x $/replica-hour / tokens/h) stays above this for 30 min; no alert when omitted.",
+    )
     slots: SlotsConfig
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ PrometheusRules are created after the CRDs exist.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pulumi
@@ -15,8 +16,8 @@ import pulumi_aws as aws
 
 from components.helm import helm_release
 from components.k8s import apply
-from components.observability import alerts, iam, versions
-from components.observability.models import ObservabilityConfig
+from components.observability import alertmanager, alerts, iam, versions
+from components.observability.models import ObservabilityConfig, ReceiverConfig
 from components.observability.values import keda_values, prometheus_stack_values
 from components.placement import SystemPlacement
 from components.pod_identity import pod_identity_role
@@ -40,6 +41,7 @@ class ObservabilityArgs:
     boundary_arn: pulumi.Input[str]
     system: SystemPlacement  # the system nodes cluster services run on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the system node group
+    team_receivers: dict[str, ReceiverConfig] = field(default_factory=dict)  # llm-platform:teams.<team>.alerts
 
 
 class Observability(pulumi.ComponentResource):
@@ -58,6 +60,7 @@ class Observability(pulumi.ComponentResource):
             f"{name}-monitoring-ns", namespace(versions.MONITORING_NAMESPACE, "privileged"), child
         )
         keda_ns = apply(f"{name}-keda-ns", namespace(versions.KEDA_NAMESPACE, "restricted"), child)
+        alerting, alerting_ready = self._alerting(name, args, monitoring_ns, after_nodes) if cfg.alertmanager else (None, [])
 
         prometheus = helm_release(
             f"{name}-prometheus",
@@ -68,8 +71,8 @@ class Observability(pulumi.ComponentResource):
             namespace=versions.MONITORING_NAMESPACE,
             cleanup_on_fail=True,
             timeout=900,
-            values=prometheus_stack_values(cfg, args.system),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on]),
+            values=prometheus_stack_values(cfg, args.system, alerting),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on, *alerting_ready]),
         )
 
         role, association = pod_identity_role(
@@ -106,3 +109,27 @@ class Observability(pulumi.ComponentResource):
         self.keda_role_arn = role.arn
         self.ready = [prometheus, keda]
         self.register_outputs({"prometheusUrl": self.prometheus_url, "kedaRoleArn": self.keda_role_arn})
+
+    def _alerting(self, name: str, args: ObservabilityArgs, monitoring_ns: pulumi.Resource,
+                  after_nodes: pulumi.ResourceOptions) -> tuple[dict, list[pulumi.Resource]]:
+        """Alertmanager's config, plus what it needs first: the Secret of credential files (from
+        Pulumi secrets) and, for SNS receivers, a Pod Identity role that may publish to them only."""
+        alerting = args.config.alerting
+        ready: list[pulumi.Resource] = []
+        files = alertmanager.secret_files(alerting.receiver, args.team_receivers)
+        if files:
+            project = pulumi.Config("llm-platform")
+            values = {file: project.require_secret(key) for file, key in files.items()}
+            ready.append(apply(f"{name}-alertmanager-receivers", alertmanager.receivers_secret(versions.MONITORING_NAMESPACE, values),
+                               pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns])))
+        topics = alertmanager.topic_arns(alerting, args.team_receivers)
+        if topics:
+            role, association = pod_identity_role(
+                f"{name}-alertmanager", f"{name}-alertmanager", cluster_name=args.cluster_name, namespace=versions.MONITORING_NAMESPACE,
+                service_account=versions.ALERTMANAGER_SA, boundary_arn=args.boundary_arn, tags=resource_tags(COMPONENT, f"{name}-alertmanager"),
+                opts=pulumi.ResourceOptions(parent=self), association_opts=after_nodes, description="Alertmanager: publish alerts to the stack's SNS topics",
+            )
+            aws.iam.RolePolicy(f"{name}-alertmanager-sns", role=role.id, policy=json.dumps(alertmanager.sns_publish_policy(topics)),
+                               opts=pulumi.ResourceOptions(parent=self))
+            ready.append(association)
+        return alertmanager.alertmanager_config(alerting, args.team_receivers), ready

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.observability.alertmanager import SECRET_NAME as RECEIVERS_SECRET
 from components.observability.models import ObservabilityConfig
-from components.observability.versions import DASHBOARD_LABEL, KEDA_OPERATOR_SA, PROMETHEUS_FULLNAME
+from components.observability.versions import ALERTMANAGER_SA, DASHBOARD_LABEL, KEDA_OPERATOR_SA, PROMETHEUS_FULLNAME
 from components.placement import SystemPlacement
 
 # The system node group is tainted (components/cluster): cluster services tolerate it, GPU nodes
@@ -37,7 +38,8 @@ def keda_values(system: SystemPlacement) -> dict[str, Any]:
     }
 
 
-def prometheus_stack_values(cfg: ObservabilityConfig, system: SystemPlacement) -> dict[str, Any]:
+def prometheus_stack_values(cfg: ObservabilityConfig, system: SystemPlacement,
+                            alertmanager_config: dict[str, Any] | None = None) -> dict[str, Any]:
     everything: dict[str, Any] = {}  # an empty selector matches every object in every namespace
     return {
         "fullnameOverride": PROMETHEUS_FULLNAME,
@@ -74,7 +76,14 @@ def prometheus_stack_values(cfg: ObservabilityConfig, system: SystemPlacement) -
         },
         "alertmanager": {
             "enabled": cfg.alertmanager,
-            "alertmanagerSpec": {"nodeSelector": system.node_selector(), "tolerations": system.tolerations},
+            # Named, so its Pod Identity association (SNS publish) binds to a known ServiceAccount.
+            "serviceAccount": {"create": True, "name": ALERTMANAGER_SA},
+            **({"config": alertmanager_config} if alertmanager_config is not None else {}),
+            "alertmanagerSpec": {
+                "nodeSelector": system.node_selector(), "tolerations": system.tolerations,
+                # Receiver credentials, mounted at /etc/alertmanager/secrets/<name>/ (alertmanager.py).
+                **({"secrets": [RECEIVERS_SECRET]} if alertmanager_config is not None else {}),
+            },
         },
         "grafana": {
             "enabled": cfg.grafana,

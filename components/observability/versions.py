@@ -12,6 +12,7 @@ PROMETHEUS_VERSION = "88.2.0"  # ships prometheus-operator v0.93.0, the CRDs in 
 MONITORING_NAMESPACE = "monitoring"
 PROMETHEUS_FULLNAME = "kps"  # fullnameOverride: short, stable service names
 PROMETHEUS_URL = f"http://{PROMETHEUS_FULLNAME}-prometheus.{MONITORING_NAMESPACE}.svc:9090"
+ALERTMANAGER_SA = f"{PROMETHEUS_FULLNAME}-alertmanager"
 
 # Label the Grafana dashboard sidecar watches for (kube-prometheus-stack default).
 DASHBOARD_LABEL = "grafana_dashboard"

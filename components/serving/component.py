@@ -49,6 +49,7 @@ class ServingSlotArgs:
     kubernetes_version: str
     region: str  # the stack's region, passed down from infra/__main__.py (never read from global config)
     cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
+    budget_usd_per_million_tokens: float | None = None  # the endpoint's budget: alert above it
     # The shared ALB's name (IngressGroup annotation alb.ingress.kubernetes.io/load-balancer-name);
     # the cluster name when omitted. Identifies this slot's requests for the scale-from-zero trigger.
     alb_name: pulumi.Input[str] | None = None
@@ -106,7 +107,7 @@ class ServingSlot(pulumi.ComponentResource):
             wake = pulumi.Output.all(alb, args.namespace).apply(lambda v: scaling.wake_expression(v[0], v[1], spec.name))
         apply(f"{name}-scaler", scaling.scaled_object(spec, wake), crd_opts)
         apply(f"{name}-podmonitor", manifests.pod_monitor(spec), crd_opts)
-        apply(f"{name}-alerts", alerts.prometheus_rule(spec), crd_opts)
+        apply(f"{name}-alerts", alerts.prometheus_rule(spec, args.cost_per_hour_usd, args.budget_usd_per_million_tokens), crd_opts)
         apply(f"{name}-dashboard", dashboard.dashboard_config_map(spec, args.cost_per_hour_usd), child)
 
         self.register_outputs({"serviceName": self.service_name, "servicePort": PORT, "deploymentName": self.deployment_name})

@@ -7,20 +7,10 @@ import json
 from typing import Any
 
 from components.observability.versions import DASHBOARD_LABEL
+from components.serving.alerts import cost_per_million_tokens_expr, p95, sel
 from components.serving.manifests import SlotSpec, _meta
 
-
-def _sel(spec: SlotSpec) -> str:
-    return f'endpoint="{spec.endpoint}",slot="{spec.slot}"'
-
-
-def cost_per_million_tokens_expr(spec: SlotSpec, cost_per_hour_usd: float) -> str:
-    """$ per 1M generated tokens: replicas x $/hour over tokens/hour. Replicas are counted from a
-    gauge every vLLM pod exports (one series per pod)."""
-    sel = _sel(spec)
-    replicas = f"count(vllm:num_requests_running{{{sel}}})"
-    tokens_per_hour = f"sum(rate(vllm:generation_tokens_total{{{sel}}}[15m])) * 3600"
-    return f"({cost_per_hour_usd:g} * {replicas}) / ({tokens_per_hour}) * 1e6"
+__all__ = ["cost_per_million_tokens_expr", "dashboard", "dashboard_config_map"]
 
 
 def _panel(pid: int, title: str, exprs: list[tuple[str, str]], unit: str, x: int, y: int, kind: str = "timeseries") -> dict[str, Any]:
@@ -36,23 +26,21 @@ def _panel(pid: int, title: str, exprs: list[tuple[str, str]], unit: str, x: int
 
 
 def dashboard(spec: SlotSpec, cost_per_hour_usd: float | None) -> dict[str, Any]:
-    sel = _sel(spec)
-
     def q(metric: str, quantile: float) -> str:
-        return f"histogram_quantile({quantile}, sum by (le) (rate({metric}_bucket{{{sel}}}[5m])))"
+        return p95(spec, metric, quantile=quantile)
 
     panels = [
         _panel(1, "Time to first token", [(q("vllm:time_to_first_token_seconds", 0.5), "p50"), (q("vllm:time_to_first_token_seconds", 0.95), "p95")], "s", 0, 0),
         _panel(2, "Inter-token latency", [(q("vllm:inter_token_latency_seconds", 0.5), "p50"), (q("vllm:inter_token_latency_seconds", 0.95), "p95")], "s", 12, 0),
         _panel(3, "Tokens per second", [
-            (f"sum(rate(vllm:generation_tokens_total{{{sel}}}[5m]))", "generated"),
-            (f"sum(rate(vllm:prompt_tokens_total{{{sel}}}[5m]))", "prompt"),
+            (f"sum(rate({sel(spec, 'vllm:generation_tokens_total')}[5m]))", "generated"),
+            (f"sum(rate({sel(spec, 'vllm:prompt_tokens_total')}[5m]))", "prompt"),
         ], "short", 0, 8),
         _panel(4, "Requests queued and running", [
-            (f"sum(vllm:num_requests_waiting{{{sel}}})", "waiting"),
-            (f"sum(vllm:num_requests_running{{{sel}}})", "running"),
+            (f"sum({sel(spec, 'vllm:num_requests_waiting')})", "waiting"),
+            (f"sum({sel(spec, 'vllm:num_requests_running')})", "running"),
         ], "short", 12, 8),
-        _panel(5, "KV cache usage", [(f"max by (pod) (vllm:kv_cache_usage_perc{{{sel}}})", "{{pod}}")], "percentunit", 0, 16),
+        _panel(5, "KV cache usage", [(f"max by (pod) ({sel(spec, 'vllm:kv_cache_usage_perc')})", "{{pod}}")], "percentunit", 0, 16),
         _panel(6, "End-to-end latency", [(q("vllm:e2e_request_latency_seconds", 0.95), "p95")], "s", 12, 16),
     ]
     if cost_per_hour_usd is not None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.coldstart.budget import Timeouts
+from components.endpoint.names import namespace as endpoint_namespace
+from components.observability import labels as lm
 from components.serving.models import SlotConfig
 from components.serving.vllm import MODEL_CACHE_PATH, PORT, extra_flags, serving_env
 from components.tagging import label_value
@@ -63,9 +65,22 @@ class SlotSpec:
         return f"{self.name}-vllm"
 
     @property
+    def namespace_name(self) -> str:
+        """The namespace as a plain string for PromQL (the Endpoint creates it under this name)."""
+        return self.namespace if isinstance(self.namespace, str) else endpoint_namespace(self.endpoint)
+
+    @property
+    def metrics_selector(self) -> dict[str, str]:
+        """Matchers selecting this slot's series in Prometheus (components/observability/labels.py)."""
+        return lm.slot_selector(self.namespace_name, self.endpoint, self.slot)
+
+    @property
     def selector(self) -> dict[str, str]:
         # Immutable on a Deployment: never include the model (a release changes it in place).
-        return {"app.kubernetes.io/name": "vllm", "endpoint": self.endpoint, "slot": self.slot}
+        # Not `endpoint`/`slot`: prometheus-operator overwrites `endpoint` on every scraped series.
+        # Changing these replaces the Deployment (immutable selector): roll such a change out through
+        # the idle slot first (docs/control-loops.md, "Deploying the rename").
+        return {"app.kubernetes.io/name": "vllm", lm.LLM_ENDPOINT: self.endpoint, lm.LLM_SLOT: self.slot}
 
     @property
     def labels(self) -> dict[str, str]:
@@ -74,11 +89,11 @@ class SlotSpec:
             "app.kubernetes.io/component": "serving",
             "app.kubernetes.io/instance": self.name,
             "app.kubernetes.io/managed-by": "pulumi",
-            "team": self.team,
-            "environment": self.environment,
+            lm.TEAM: self.team,
+            lm.ENVIRONMENT: self.environment,
         }
         if self.config.model:
-            labels["model"] = label_value(self.config.model)
+            labels[lm.MODEL] = label_value(self.config.model)
         return dict(sorted(labels.items()))
 
 
@@ -269,8 +284,9 @@ def pod_monitor(spec: SlotSpec) -> dict[str, Any]:
         "spec": {
             "selector": {"matchLabels": spec.selector},
             # Copy the pod labels onto every series so KEDA queries, alerts and dashboards can
-            # select by endpoint/slot and cost reports by team/model.
-            "podTargetLabels": ["endpoint", "slot", "team", "model", "environment"],
+            # select by endpoint/slot and cost reports by team/model; none of them is a name the
+            # operator sets on targets (labels.RESERVED), so all survive scraping.
+            "podTargetLabels": list(lm.SLOT_TARGET_LABELS),
             "podMetricsEndpoints": [{"port": "http", "path": "/metrics", "interval": "15s", "scheme": "http"}],
         },
     }

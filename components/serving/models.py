@@ -53,6 +53,12 @@ class SloConfig(ConfigModel):
     error_rate_pct: float = Field(default=2.0, gt=0, le=100, description="HTTP 5xx share of requests above this for 5 min fires an alert.")
     queue_waiting: int = Field(default=20, ge=1, description="Waiting requests per replica sustained for 15 min (scaling is stuck) fires an alert.")
     kv_cache_full_pct: float = Field(default=95, gt=0, le=100, description="KV cache usage above this for 15 min fires an alert.")
+    throughput_drop_pct: float = Field(
+        default=50, gt=0, lt=100, description="Tokens/s (prompt + generated) down more than this % against an hour earlier, for 10 min, fires an alert."
+    )
+    throughput_floor_tokens_per_second: float = Field(
+        default=5, ge=0, description="The throughput-drop alert only judges a slot that served more than this many tokens/s an hour earlier."
+    )
 
 
 class SlotConfig(ConfigModel):

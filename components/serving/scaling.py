@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from components.observability.labels import series
 from components.observability.versions import PROMETHEUS_URL
 from components.serving.manifests import SlotSpec, _meta
 
@@ -15,16 +16,13 @@ KV_CACHE = "vllm:kv_cache_usage_perc"
 WAKE_TARGET_PER_MINUTE = 600  # ALB requests/min one replica absorbs; only matters before Prometheus has data
 
 
-def _series(spec: SlotSpec) -> str:
-    return f'{{endpoint="{spec.endpoint}",slot="{spec.slot}"}}'
-
-
 def queue_query(spec: SlotSpec) -> str:
-    return f"sum({WAITING}{_series(spec)})"
+    # AverageValue: KEDA divides the sum by the current replicas, so the target is per replica.
+    return f"sum({series(WAITING, spec.metrics_selector)})"
 
 
 def kv_cache_query(spec: SlotSpec) -> str:
-    return f"sum({KV_CACHE}{_series(spec)})"
+    return f"sum({series(KV_CACHE, spec.metrics_selector)})"
 
 
 def target_group_prefix(namespace: str, service: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from components.config_base import ConfigModel
+from components.observability.models import ReceiverConfig
 
 
 class TeamConfig(ConfigModel):
@@ -18,4 +19,8 @@ class TeamConfig(ConfigModel):
     owner: str | None = Field(
         default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
         description="Contact e-mail of the team; becomes the `owner` tag on the team's serving resources.",
+    )
+    alerts: ReceiverConfig | None = Field(
+        default=None,
+        description="Receiver of the alerts of this team's endpoints (routed on the alert's `team` label); the platform receiver gets them otherwise.",
     )

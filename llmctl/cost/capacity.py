@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.catalog import INSTANCE_TYPES, POOL_FAMILIES
+from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
 from components.serving.placement import fits
 from components.tagging import label_value
 from llmctl.synth.inventory import Inventory
@@ -257,8 +258,8 @@ def _slots(inventory: Inventory, cfg: Any) -> list[Slot]:
             gpus += quantity(requests.get(GPU, 0))
             cpu += quantity(requests.get("cpu", 0))
             mem += gib(requests.get("memory", 0))
-        endpoint = labels.get("endpoint", "")
-        slot = labels.get("slot", "")
+        endpoint = labels.get(LLM_ENDPOINT, "")
+        slot = labels.get(LLM_SLOT, "")
         ep, slot_cfg = _slot_config(cfg, endpoint, slot)
         if slot_cfg is not None and slot_cfg.empty:
             continue  # an empty slot serves nothing, whatever its replica bounds say

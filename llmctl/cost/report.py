@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
+from components.observability import labels as lm
 from llmctl.cost.capacity import model_key
 
 UNTAGGED = "(untagged)"
@@ -93,9 +94,18 @@ def _seconds(start: str, end: str) -> int:
     return int((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
 
 
-def tokens_from_prometheus(url: str, start: str, end: str, label: str = "model", timeout: float = 10.0) -> dict[str, float]:
+def token_query(seconds: int, label: str = lm.MODEL) -> str:
+    """Output tokens per `label` over the last `seconds`; `label` must be one the label model says
+    the serving series carry after scraping (`model` from the pod label, or vLLM's `model_name`)."""
+    if label not in lm.series_labels(TOKENS_METRIC):
+        allowed = ", ".join(sorted(lm.series_labels(TOKENS_METRIC)))
+        raise ReportError(f"--model-label {label}: {TOKENS_METRIC} carries no such label after scraping; one of: {allowed}")
+    return f"sum by ({label}) (increase({TOKENS_METRIC}[{seconds}s]))"
+
+
+def tokens_from_prometheus(url: str, start: str, end: str, label: str = lm.MODEL, timeout: float = 10.0) -> dict[str, float]:
     """Output tokens per model over [start, end) from Prometheus' instant query API."""
-    promql = f"sum by ({label}) (increase({TOKENS_METRIC}[{_seconds(start, end)}s]))"
+    promql = token_query(_seconds(start, end), label)
     at = datetime.fromisoformat(end).timestamp()
     target = f"{url.rstrip('/')}/api/v1/query?" + urllib.parse.urlencode({"query": promql, "time": f"{at:.0f}"})
     try:

@@ -12,8 +12,10 @@ from typing import Any
 
 import typer
 
+from components.endpoint.names import namespace
 from llmctl.release import ops
 from llmctl.release.apply import Applier, PulumiApplier
+from llmctl.release.capacity import CapacityWait, DeploymentReader, KubernetesReader, deployment_name
 from llmctl.release.errors import ReleaseError
 from llmctl.release.gate import Target
 from llmctl.release.watch import watch, watch_prometheus
@@ -29,6 +31,21 @@ NO_APPLY = typer.Option(False, "--no-apply", help="Only write the stack file (an
 def make_applier(root: Path) -> Applier:
     """The real applier (Pulumi Automation API); tests replace this function."""
     return PulumiApplier(root, on_output=lambda line: typer.echo(line, err=True))
+
+
+def make_capacity_reader(kubeconfig: str | None, context: str | None) -> DeploymentReader:
+    """The Kubernetes API reader of Deployment status; tests replace this function."""
+    return KubernetesReader(kubeconfig, context)
+
+
+def _capacity_wait(target: ops.Stack, name: str, to: str, timeout: float | None, poll: float, kubeconfig: str | None,
+                   context: str | None) -> Any:
+    """Before traffic first moves to `to`: wait for its Deployment to have the live slot's ready replicas.
+    Default timeout: the slot's startup budget plus 10 minutes for a GPU node to launch and join."""
+    slot = getattr(target.cfg.endpoints[name].slots, to)
+    wait = CapacityWait(make_capacity_reader(kubeconfig, context), timeout if timeout is not None else slot.startup_minutes * 60 + 600,
+                        poll, echo=lambda line: typer.echo(f"{name}: {line}", err=True))
+    return lambda: wait(namespace(name), deployment_name(name, to), deployment_name(name, ops.other(to)), slot.replicas.max)
 
 
 def _stack(stack: str) -> ops.Stack:
@@ -147,10 +164,16 @@ def promote(
     model: str | None = MODEL,
     max_p95_ms: float | None = MAX_P95,
     timeout: float = TIMEOUT,
+    capacity_timeout: float | None = typer.Option(
+        None, "--capacity-timeout", help="Seconds to wait for the slot's ready replicas before traffic moves (default: its startup budget + 600)."),
+    capacity_poll: float = typer.Option(15.0, "--capacity-poll", help="Seconds between Deployment status reads."),
+    kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="Kubeconfig to read Deployment status with (default: $KUBECONFIG or ~/.kube/config)."),
+    context: str | None = typer.Option(None, "--context", help="Kubeconfig context (default: the current one)."),
     endpoint: str | None = ENDPOINT,
     as_json: bool = JSON,
 ) -> None:
-    """Gate, then shift weights to --to (canary steps, watched, rolled back on breach); writes and applies the stack file."""
+    """Gate, then shift weights to --to (canary steps, watched, rolled back on breach); writes and applies the stack file.
+    Before traffic first moves, waits until the slot has the live slot's ready replicas (exit 1 on timeout, no weight moved)."""
 
     def body() -> ops.Outcome:
         target = _stack(stack)
@@ -177,7 +200,8 @@ def promote(
                 return watch(live, release.latency_requests, pause, release.max_error_rate_pct, slo, timeout_seconds=timeout)
 
         applier = None if no_apply else make_applier(target.root)
-        return ops.promote(target, name, to, _steps(steps), applier, None if skip_gate else gate_run, watch_run)
+        capacity = None if no_apply else _capacity_wait(target, name, ops.check_slot(to), capacity_timeout, capacity_poll, kubeconfig, context)
+        return ops.promote(target, name, to, _steps(steps), applier, None if skip_gate else gate_run, watch_run, capacity)
 
     outcome = _run(body)
     _emit(as_json, outcome.doc, outcome.lines)

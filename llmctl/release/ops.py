@@ -207,9 +207,12 @@ def apply_batches(stack: str, endpoint: str, before: dict[str, int], after: dict
     return [batch for batch in order if batch]
 
 
-def _apply(applier: Applier | None, stack: str, endpoint: str, before: dict[str, int], after: dict[str, int], urgent: bool = False) -> None:
+def _apply(applier: Applier | None, stack: str, endpoint: str, before: dict[str, int], after: dict[str, int], urgent: bool = False,
+           before_traffic: Callable[[], object] | None = None) -> None:
     if applier is not None:
         for targets in apply_batches(stack, endpoint, before, after, urgent):
+            if before_traffic is not None and targets == [ingress_urn(stack, endpoint)]:
+                before_traffic()  # e.g. capacity.CapacityWait: raises ApplyError before any weight moves
             applier(stack, targets)
 
 
@@ -228,6 +231,7 @@ def promote(
     applier: Applier | None,
     gate_run: Callable[[str], GateReport] | None,
     watch_run: Callable[[], WatchResult] | None,
+    before_traffic: Callable[[], object] | None = None,
 ) -> Outcome:
     """Gate, then shift weights to `to` step by step (applied and watched unless applier is None)."""
     name, cfg = stack.endpoint(endpoint)
@@ -274,7 +278,7 @@ def promote(
                 previous, current = current, weights
                 if applier is not None:
                     applied_any = True
-                    _apply(applier, stack.name, name, previous, weights)
+                    _apply(applier, stack.name, name, previous, weights, before_traffic=before_traffic if previous[to] == 0 else None)
                 lines.append(f"{name}: {_fmt(weights)}{' applied' if applier else ' written (not applied)'}")
                 if watch_run is not None and applier is not None and index < len(walk) - 1:
                     result = watch_run()

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from components.endpoint.names import namespace
+from components.observability.labels import series, slot_selector
 from llmctl.release.gate import SMOKE_PROMPT, Client, Target, p95
 
 
@@ -72,12 +74,14 @@ def watch(target: Target, requests: int, pause_seconds: float, max_error_rate_pc
 
 
 def prometheus_queries(endpoint: str, slot: str, window_seconds: int) -> dict[str, str]:
-    sel = f'endpoint="{endpoint}",slot="{slot}"'
+    """The canary slot's 5xx share and p95 latency, selected by the label model (namespace included)."""
+    sel = slot_selector(namespace(endpoint), endpoint, slot)
     window = f"{window_seconds}s"
+    requests = "http_requests_total"
     return {
-        "error_rate_pct": (f'100 * sum(rate(http_requests_total{{{sel},status="5xx"}}[{window}]))'
-                           f" / sum(rate(http_requests_total{{{sel}}}[{window}]))"),
-        "p95_seconds": f"histogram_quantile(0.95, sum by (le) (rate(vllm:e2e_request_latency_seconds_bucket{{{sel}}}[{window}])))",
+        "error_rate_pct": (f"100 * sum(rate({series(requests, sel, status='5xx')}[{window}]))"
+                           f" / sum(rate({series(requests, sel)}[{window}]))"),
+        "p95_seconds": f"histogram_quantile(0.95, sum by (le) (rate({series('vllm:e2e_request_latency_seconds_bucket', sel)}[{window}])))",
     }
 
 

@@ -8,7 +8,7 @@ from components.cluster.models import SUPPORTED_KUBERNETES_VERSIONS, ClusterConf
 from components.cluster.render import LOG_TYPES, addon_configuration, kubeconfig, metadata_options, root_volume
 from components.cluster.versions import ADDON_VERSIONS
 
-CORE_ADDONS = {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+CORE_ADDONS = {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver", "eks-node-monitoring-agent"}
 
 
 def test_vpc_cni_uses_prefix_delegation_with_one_warm_prefix():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
 from llmctl.synth.inventory import Inventory, Resource
 
 
@@ -16,7 +17,7 @@ def vllm_deployment(endpoint: str, slot: str, pool: str, gpus: int = 1, cpu: str
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": f"{endpoint}-{slot}", "namespace": f"llm-{endpoint}", "labels": {
             "app.kubernetes.io/name": "vllm", "app.kubernetes.io/component": "serving",
-            "endpoint": endpoint, "slot": slot, "team": "applied-ai", "model": model,
+            LLM_ENDPOINT: endpoint, LLM_SLOT: slot, "team": "applied-ai", "model": model,
         }},
         "spec": {"replicas": 1, "template": {"spec": {
             "nodeSelector": {"karpenter.sh/nodepool": pool},

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
 from infra.config import load_stack
 from llmctl.cost.capacity import capacity
 from llmctl.cost.estimate import Assumptions, per_slot
@@ -23,10 +24,10 @@ def test_dashboard_and_estimate_price_a_replica_hour_alike(stack):
     shown = {}
     for _, obj in inventory.kubernetes_objects():
         labels = obj["metadata"].get("labels") or {}
-        if obj["kind"] == "ConfigMap" and labels.get("grafana_dashboard") == "1" and "endpoint" in labels:
+        if obj["kind"] == "ConfigMap" and labels.get("grafana_dashboard") == "1" and LLM_ENDPOINT in labels:
             match = TITLE.search(next(iter(obj["data"].values())))
             if match:
-                shown[(labels["endpoint"], labels["slot"])] = float(match["usd"])
+                shown[(labels[LLM_ENDPOINT], labels[LLM_SLOT])] = float(match["usd"])
     estimated = {
         (row["endpoint"], row["slot"]): row["hourly_usd_per_replica"]
         for row in per_slot(capacity(inventory, cfg), pinned(cfg.region), Assumptions.from_config(cfg.cost))

@@ -79,7 +79,7 @@ def test_karpenter_is_wired_to_the_stack(stack):
     assert len(assoc) == 1 and assoc[0].inputs["clusterName"] == cluster
     release = next(r for r in inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs.get("name") == "karpenter")
     assert release.inputs["version"] == versions.VERSION
-    assert release.inputs["values"]["settings"] == {"clusterName": cluster, "interruptionQueue": cluster}
+    assert release.inputs["values"]["settings"] == {"clusterName": cluster, "interruptionQueue": cluster, "featureGates": {"nodeRepair": True}}
     assert release.inputs["values"]["nodeSelector"]["node-role"] == "system"
     (component,) = [r for r in inventory.resources if r.type == "llm-platform:boundary:Boundary"]
     (policy,) = [r for r in inventory.children_of(component.urn) if r.type == "aws:iam/policy:Policy"]

@@ -40,9 +40,9 @@ def trust(service: str) -> str:
 
 def _vllm_deployment(slot: str, replicas: int | None) -> dict[str, Any]:
     labels = {"app.kubernetes.io/name": "vllm", "app.kubernetes.io/component": "serving", "team": "applied-ai",
-              "model": "qwen.qwen2.5-7b-instruct", "environment": "prod", "slot": slot, "endpoint": "chat"}
+              "model": "qwen.qwen2.5-7b-instruct", "environment": "prod", "llm_slot": slot, "llm_endpoint": "chat"}
     spec: dict[str, Any] = {
-        "selector": {"matchLabels": {"app.kubernetes.io/name": "vllm", "endpoint": "chat", "slot": slot}},
+        "selector": {"matchLabels": {"app.kubernetes.io/name": "vllm", "llm_endpoint": "chat", "llm_slot": slot}},
         "template": {
             "metadata": {"labels": dict(labels)},
             "spec": {
@@ -73,7 +73,7 @@ def _vllm_deployment(slot: str, replicas: int | None) -> dict[str, Any]:
 
 def _service(slot: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"chat-{slot}", "namespace": "llm-chat"},
-            "spec": {"selector": {"app.kubernetes.io/name": "vllm", "endpoint": "chat", "slot": slot}, "ports": [{"port": 80, "targetPort": 8000}]}}
+            "spec": {"selector": {"app.kubernetes.io/name": "vllm", "llm_endpoint": "chat", "llm_slot": slot}, "ports": [{"port": 80, "targetPort": 8000}]}}
 
 
 def _ingress(blue: int, green: int) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def resources() -> list[dict[str, Any]]:
         (SLOT, "kubernetes:core/v1:Service", "chat-blue", _service("blue"), False),
         (SLOT, "kubernetes:policy/v1:PodDisruptionBudget", "chat-blue", {
             "apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "chat-blue", "namespace": "llm-chat"},
-            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "vllm", "endpoint": "chat", "slot": "blue"}}}}, False),
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "vllm", "llm_endpoint": "chat", "llm_slot": "blue"}}}}, False),
         (SLOT, "kubernetes:keda.sh/v1alpha1:ScaledObject", "chat-blue", {
             "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "chat-blue", "namespace": "llm-chat"},
             "spec": {"scaleTargetRef": {"name": "chat-blue"}, "minReplicaCount": 2, "maxReplicaCount": 6}}, False),

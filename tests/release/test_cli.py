@@ -16,10 +16,18 @@ MODEL = "meta-llama/Llama-3.1-70B-Instruct"
 runner = CliRunner()
 
 
+class _Ready:
+    """Every Deployment already has the replicas it needs (tests/release/test_capacity.py covers the wait)."""
+
+    def ready_replicas(self, namespace, name):
+        return 8
+
+
 @pytest.fixture()
 def root(tmp_path, monkeypatch):
     project = copy_project(tmp_path)
     monkeypatch.chdir(project)
+    monkeypatch.setattr(release_cli, "make_capacity_reader", lambda kubeconfig, context: _Ready())
     return project
 
 
@@ -157,7 +165,7 @@ def test_canary_judged_from_prometheus(root, monkeypatch, answers, code):
     finally:
         prom.close()
     assert result.exit_code == code, result.output
-    assert all('endpoint="chat",slot="green"' in q for q in prom.queries) and len(prom.queries) == 2
+    assert all('namespace="llm-chat",llm_endpoint="chat",llm_slot="green"' in q for q in prom.queries) and len(prom.queries) == 2
     assert (stack_bytes(root, "prod") == before) == (code == 1)
 
 

@@ -57,7 +57,7 @@ def test_kv_cache_trigger_can_be_disabled():
     spec = spec_for(SlotConfig(model="org/m", scaling={"kvCacheTarget": None}))
     so = scaling.scaled_object(spec)
     assert [t["name"] for t in so["spec"]["triggers"]] == ["queue"]
-    assert so["spec"]["triggers"][0]["metadata"]["query"] == 'sum(vllm:num_requests_waiting{endpoint="chat",slot="blue"})'
+    assert so["spec"]["triggers"][0]["metadata"]["query"] == 'sum(vllm:num_requests_waiting{namespace="llm-chat",llm_endpoint="chat",llm_slot="blue"})'
 
 
 def test_wake_expression_names_the_alb_and_target_group():

@@ -10,6 +10,7 @@ import pytest
 
 from components.coldstart.budget import worst_case
 from components.coldstart.models import model_facts
+from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
 from components.serving import scaling
 from components.serving.manifests import DO_NOT_DISRUPT, RUN_AS
 from components.serving.models import SlotConfig
@@ -79,7 +80,7 @@ def test_deployment_invariants(case):
     assert pod["metadata"]["annotations"][DO_NOT_DISRUPT] == "true"
     labels = pod["metadata"]["labels"]
     assert labels["app.kubernetes.io/name"] == "vllm" and labels["app.kubernetes.io/component"] == "serving"
-    assert (labels["team"], labels["environment"], labels["slot"], labels["endpoint"]) == (args.team, args.environment, args.slot, args.endpoint)
+    assert (labels["team"], labels["environment"], labels[LLM_SLOT], labels[LLM_ENDPOINT]) == (args.team, args.environment, args.slot, args.endpoint)
     assert labels["model"] == cfg.model.replace("/", ".").lower()
     assert "model" not in dep["spec"]["selector"]["matchLabels"], "selectors are immutable; a release changes the model"
     assert container["image"] == args.image
@@ -98,7 +99,7 @@ def test_service_pdb_and_monitor(case):
     assert pdb["spec"]["selector"]["matchLabels"] == selector and pdb["spec"]["maxUnavailable"] == 1
     (monitor,) = objects(inventory, "PodMonitor")
     assert monitor["spec"]["selector"]["matchLabels"] == selector
-    assert {"endpoint", "slot", "team", "model"} <= set(monitor["spec"]["podTargetLabels"])
+    assert {LLM_ENDPOINT, LLM_SLOT, "team", "model"} <= set(monitor["spec"]["podTargetLabels"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -8,6 +8,7 @@ from collections import defaultdict
 import pytest
 
 from components.observability import versions
+from components.observability.labels import LLM_ENDPOINT
 from tests.conftest import synthesized
 from tests.serving.helpers import exported_metric_names, serve_flags, vllm_metrics_in
 from tests.support.manifests import validation_errors
@@ -36,7 +37,7 @@ def test_every_vllm_deployment_has_its_pdb_scaler_and_monitor(stack):
         assert key in objs["PrometheusRule"] and len(objs["PrometheusRule"][key]["spec"]["groups"][0]["rules"]) >= 5
         assert objs["ScaledObject"][key]["spec"]["scaleTargetRef"]["name"] == dep["metadata"]["name"]
         namespace = key[0]
-        assert namespace == f"llm-{dep['metadata']['labels']['endpoint']}"
+        assert namespace == f"llm-{dep['metadata']['labels'][LLM_ENDPOINT]}"
 
 
 @pytest.mark.parametrize("stack", STACKS)

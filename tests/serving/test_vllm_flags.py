@@ -163,6 +163,7 @@ def test_slots_also_answer_to_their_endpoint_name_so_clients_survive_a_canary():
 
 
 def test_every_synthesized_vllm_deployment_serves_its_endpoint_alias():
+    from components.observability.labels import LLM_ENDPOINT
     from tests.conftest import synthesized
 
     for stack in ("dev", "prod"):
@@ -171,5 +172,5 @@ def test_every_synthesized_vllm_deployment_serves_its_endpoint_alias():
         assert deployments, stack
         for resource, obj in deployments:
             env = {e["name"]: e.get("value") for e in obj["spec"]["template"]["spec"]["containers"][0]["env"]}
-            endpoint = obj["metadata"]["labels"]["endpoint"]
+            endpoint = obj["metadata"]["labels"][LLM_ENDPOINT]
             assert env["SERVED_MODEL_NAME"].split()[1:] == [endpoint], resource.name
