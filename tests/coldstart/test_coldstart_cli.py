@@ -113,3 +113,24 @@ def test_bad_input_is_one_line_and_exit_2():
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
     result = CliRunner().invoke(app, ["coldstart", "dev", "--json", "--markdown"])
     assert result.exit_code == 2 and result.output.strip() == "error: --json and --markdown exclude each other"
+
+
+def test_the_release_capacity_wait_defaults_to_the_computed_rollout(monkeypatch, configs):
+    """`llmctl release promote` waits for the incoming slot as long as its computed cold start."""
+    from llmctl.release import cli as release_cli
+
+    seen = {}
+
+    class Recorder:
+        def __init__(self, reader, timeout, poll, echo):
+            seen["timeout"] = timeout
+
+    monkeypatch.setattr(release_cli, "CapacityWait", Recorder)
+    monkeypatch.setattr(release_cli, "make_capacity_reader", lambda kubeconfig, context: None)
+    target = type("Target", (), {"cfg": configs["prod"]})()
+    release_cli._capacity_wait(target, "chat", "green", None, 15.0, None, None)
+    cfg = configs["prod"]
+    expected = slot_sizing(cfg.gpu.pool(cfg.endpoints["chat"].pool), cfg.endpoints["chat"].slots.green).timeouts.rollout_seconds
+    assert seen["timeout"] == expected == 1080
+    release_cli._capacity_wait(target, "chat", "green", 30.0, 15.0, None, None)
+    assert seen["timeout"] == 30.0
