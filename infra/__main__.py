@@ -10,9 +10,12 @@ from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_PLACEMENT
 from components.coldstart import imagecache
 from components.cost.component import CostAllocation, CostAllocationArgs
+from components.cost.storage import TeamVolumes, TeamVolumesArgs
 from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
+from components.endpoint.names import namespace
+from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
 from components.model_store.component import ModelStore, ModelStoreArgs
@@ -62,7 +65,17 @@ pulumi.export("clusterEndpoint", cluster.endpoint)
 pulumi.export("oidcIssuer", cluster.oidc_issuer)
 
 # --- cost ---
-cost = CostAllocation(name, CostAllocationArgs(config=cfg.cost, environment=cfg.environment), opts=aws_opts)
+cost = CostAllocation(name, CostAllocationArgs(config=cfg.cost, environment=cfg.environment, teams=dict(cfg.teams)), opts=aws_opts)
+
+TeamVolumes(
+    f"{name}-volumes",
+    TeamVolumesArgs(
+        namespace_teams={namespace(e): ep.team for e, ep in cfg.endpoints.items()},
+        namespace_owners={namespace(e): cfg.teams[ep.team].owner for e, ep in cfg.endpoints.items() if ep.team in cfg.teams and cfg.teams[ep.team].owner},
+        stack_tags=dict(cfg.tags), depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+)
 
 # --- gpu capacity: karpenter, gpu pools ---
 karpenter = Karpenter(
@@ -81,8 +94,9 @@ image_sources = imagecache.image_sources(
 gpu_pools = GpuPools(
     f"{name}-gpu",
     GpuPoolsArgs(
-        cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs, pools=list(cfg.gpu.pools),
-        tags=dict(cfg.tags), image_sources=image_sources, depends_on=[karpenter.release],
+        cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs,
+        node_pools=plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags), image_sources=image_sources,
+        depends_on=[karpenter.release],
     ),
     opts=platform_opts,
 )

@@ -21,6 +21,7 @@ from components.cluster.models import NON_PUBLIC_RANGES, ClusterConfig
 from components.config_base import ConfigModel
 from components.cost.models import CostConfig, Tags, validate_tags
 from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig, ReleaseConfig
+from components.gpu_pools.attribution import problems as node_pool_problems
 from components.gpu_pools.models import GpuCapacityConfig
 from components.model_store.models import ModelStoreConfig
 from components.names import ENDPOINT_NAME, ENDPOINT_NAME_MAX, TeamName
@@ -113,10 +114,10 @@ class StackConfig(ConfigModel):
                 known = sorted(t for t, v in INSTANCE_TYPES.items() if not v.gpus)
                 raise _KeyError(("cluster", "systemNodes", "instanceTypes", i), itype, f"unknown or GPU instance type; allowed: {', '.join(known)}")
         for i, gpu_pool in enumerate(self.gpu.pools):
-            if self.is_prod and "on-demand" not in gpu_pool.capacity_types:
+            if self.is_prod and not {"on-demand", "reserved"} & set(gpu_pool.capacity_types):
                 raise _KeyError(
                     ("gpu", "pools", i, "capacityTypes"), gpu_pool.capacity_types,
-                    "a prod pool must include on-demand so its endpoints survive a spot shortage; use [spot, on-demand]",
+                    "a prod pool must include on-demand (or reserved) so its endpoints survive a spot shortage; use [spot, on-demand]",
                 )
             floor = sum(
                 s.gpus * s.replicas.min
@@ -158,6 +159,7 @@ class StackConfig(ConfigModel):
                         ("registry", "buildImage"), self.registry.build_image,
                         f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image or the slot's image",
                     )
+        self._node_pools()
         routes: dict[tuple[str | None, str], str] = {}
         for name, endpoint in self.endpoints.items():
             # All endpoints share one ALB listener: two identical routes would shadow each other.
@@ -171,6 +173,12 @@ class StackConfig(ConfigModel):
             raise _KeyError(("tags", "project"), self.tags["project"],
                             f"the ALB is named <project>-<environment> ({alb_name!r}): at most 32 letters, digits and inner hyphens")
         return self
+
+    def _node_pools(self) -> None:
+        """Per-slot NodePools: team GPU limits and names (components/gpu_pools/attribution.py)."""
+        problems = node_pool_problems(list(self.gpu.pools), self.endpoints, self.teams)
+        if problems:
+            raise _KeyError(*problems[0])
 
 
 class _KeyError(ValueError):

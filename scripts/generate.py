@@ -115,6 +115,7 @@ def golden(stack: str) -> Callable[[], str]:
     def render() -> str:
         from components.catalog import availability_zones
         from components.coldstart import imagecache
+        from components.gpu_pools.attribution import plan_node_pools
         from components.gpu_pools.manifests import dump, pool_manifests
         from components.karpenter.iam import node_role_name
         from infra.config import load_stack
@@ -125,7 +126,8 @@ def golden(stack: str) -> Callable[[], str]:
         zones = availability_zones(cfg.region, cfg.network.az_count)
         # The same image source the program picks (cache snapshot in step, else SOCI).
         sources = imagecache.image_sources(list(cfg.gpu.pools), imagecache.load_record(stack), cfg.region, imagecache.serving_key(cfg.registry))
-        return dump(pool_manifests(list(cfg.gpu.pools), name, node_role_name(name), zones, dict(cfg.tags), sources))
+        plans = plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags)
+        return dump(pool_manifests(plans, name, node_role_name(name), zones, sources))
 
     return render
 

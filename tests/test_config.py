@@ -63,7 +63,7 @@ _DELETE = object()
         ("llm-platform:gpu.pools.0.families", ["g6", "g77"], "llm-platform:gpu.pools[0].families: [\"g6\", \"g77\"]: unknown instance family 'g77'; GPU families:"),
         ("llm-platform:tags.owner", _DELETE, "...: missing required tag(s) owner; every stack sets project, environment, team, cost-center, owner"),
         ("llm-platform:tags.environment", "qa", "tag environment='qa' must be one of dev, staging, prod"),
-        ("llm-platform:network.natGateway", "single", "llm-platform:network.natGateway: 'single': unknown key; allowed keys here: azCount, cidr, flowLogRetentionDays, interfaceEndpoints, natGateways, reservedCidrs"),
+        ("llm-platform:network.natGateway", "single", "llm-platform:network.natGateway: 'single': unknown key; allowed keys here: azCount, cidr, flowLogRetentionDays, interfaceEndpointZones, interfaceEndpoints, natGateways, reservedCidrs"),
         ("llm-platform:network.natGateways", "two", "llm-platform:network.natGateways: 'two': Input should be 'single' or 'perAz'"),
         ("llm-platform:network.flowLogRetentionDays", 10, "10 is not a CloudWatch Logs retention period; allowed: 1, 3, 5, 7, 14"),
         ("llm-platform:endpoints.chat.pool", "gpu-nope", "llm-platform:endpoints.chat.pool: 'gpu-nope': no such GPU pool; pools: gpu-spot"),

@@ -24,6 +24,7 @@ from components.cluster.models import ClusterConfig
 from components.cluster.nodes import SystemNodeGroup, SystemNodeGroupArgs
 from components.cluster.render import LOG_TYPES, addon_configuration, kubeconfig
 from components.cluster.versions import ADDON_VERSIONS
+from components.cost.volumes import extra_volume_tags
 from components.kms import log_key_policy
 from components.pod_identity import pod_identity_role
 from components.tagging import resource_tags
@@ -60,6 +61,8 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:cluster:Cluster", name, None, opts)
+        # Stack tags on every EBS CSI volume; the claim's team comes from the StorageClass.
+        self._volume_tags = extra_volume_tags(args.stack_tags)
         cfg, cluster_name = args.config, args.cluster_name
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
@@ -218,7 +221,7 @@ class Cluster(pulumi.ComponentResource):
         })
 
     def _addon(self, name: str, addon: str, version: str, tags, depends_on: list) -> aws.eks.Addon:
-        values = addon_configuration(addon)
+        values = addon_configuration(addon, self._volume_tags)
         return aws.eks.Addon(
             f"{name}-{addon}", cluster_name=self.cluster.name, addon_name=addon, addon_version=version,
             configuration_values=json.dumps(values) if values is not None else None,

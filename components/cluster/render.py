@@ -13,9 +13,10 @@ SYSTEM_LABELS = {"node-role": "system"}
 SYSTEM_PLACEMENT = SystemPlacement(node_labels=SYSTEM_LABELS, taint_key=SYSTEM_TAINT["key"])
 
 
-def addon_configuration(addon: str) -> dict[str, Any] | None:
+def addon_configuration(addon: str, volume_tags: dict[str, str] | None = None) -> dict[str, Any] | None:
     """configurationValues of a managed add-on (validated by EKS against the add-on's schema,
-    `aws eks describe-addon-configuration`); None keeps the add-on's defaults."""
+    `aws eks describe-addon-configuration`); None keeps the add-on's defaults. `volume_tags`: the
+    EBS CSI driver's extraVolumeTags (components/cost/volumes.py)."""
     if addon == "vpc-cni":
         # Prefix delegation: /28 prefixes per ENI slot, so GPU nodes are not capped by ENI IP count
         # (https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html).
@@ -32,7 +33,10 @@ def addon_configuration(addon: str) -> dict[str, Any] | None:
         return {"dcgmAgent": {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}}
     if addon == "aws-ebs-csi-driver":
         # The controller lives on the tainted system nodes; the node plugin runs everywhere, GPU nodes included.
-        return {"controller": {"tolerations": SYSTEM_PLACEMENT.tolerations}, "node": {"tolerateAllTaints": True}}
+        controller: dict[str, Any] = {"tolerations": SYSTEM_PLACEMENT.tolerations}
+        if volume_tags:
+            controller["extraVolumeTags"] = dict(volume_tags)
+        return {"controller": controller, "node": {"tolerateAllTaints": True}}
     return None
 
 

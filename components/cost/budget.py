@@ -15,6 +15,12 @@ def environment_cost_filter(environment: str) -> list[dict[str, Any]]:
     return [{"name": "TagKeyValue", "values": [f"user:environment${environment}"]}]
 
 
+def team_cost_filter(team: str) -> list[dict[str, Any]]:
+    """Spend of resources tagged team=<team>: the slot's GPU nodes, volumes and ENIs (per-slot
+    EC2NodeClass tags) and its serving resources. Same `user:<key>$<value>` form as above."""
+    return [{"name": "TagKeyValue", "values": [f"user:team${team}"]}]
+
+
 def budget_notifications(budget: BudgetConfig) -> list[dict[str, Any]]:
     """One ACTUAL notification per threshold, plus a FORECASTED one at 100% so the month's
     overrun is announced before it happens."""

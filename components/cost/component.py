@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.cost.budget import budget_limit, budget_notifications, environment_cost_filter
-from components.cost.models import COST_ALLOCATION_TAG_KEYS, CostConfig
+from components.cost.budget import budget_limit, budget_notifications, environment_cost_filter, team_cost_filter
+from components.cost.models import COST_ALLOCATION_TAG_KEYS, BudgetConfig, CostConfig
 from components.tagging import resource_tags
+from components.teams.models import TeamConfig
 
 
 @dataclass
 class CostAllocationArgs:
     config: CostConfig
     environment: str
+    # llm-platform:teams: a team with a `budget` gets its own monthly budget on its `team` tag.
+    teams: dict[str, TeamConfig] = field(default_factory=dict)
 
 
 class CostAllocation(pulumi.ComponentResource):
@@ -40,19 +44,27 @@ class CostAllocation(pulumi.ComponentResource):
 
         self.budget_name: pulumi.Output[str] | None = None
         if cfg.budget is not None:
-            budget_name = f"{name}-monthly"
-            budget = aws.budgets.Budget(
-                budget_name,
-                name=budget_name,
-                budget_type="COST",
-                time_unit="MONTHLY",
-                limit_amount=budget_limit(cfg.budget),
-                limit_unit="USD",
-                cost_filters=environment_cost_filter(args.environment),
-                notifications=budget_notifications(cfg.budget),
-                tags=resource_tags("cost", budget_name),
-                opts=child,
-            )
-            self.budget_name = budget.name
+            self.budget_name = _budget(f"{name}-monthly", cfg.budget, environment_cost_filter(args.environment), child).name
+        # Beside the environment's budget: each team's spend, alerting the team's own subscribers.
+        self.team_budget_names = {
+            team: _budget(f"{name}-team-{team}-monthly", team_cfg.budget, team_cost_filter(team), child, team=team).name
+            for team, team_cfg in sorted(args.teams.items()) if team_cfg.budget is not None
+        }
 
-        self.register_outputs({"tagKeys": self.tag_keys, "budgetName": self.budget_name})
+        self.register_outputs({"tagKeys": self.tag_keys, "budgetName": self.budget_name, "teamBudgetNames": self.team_budget_names})
+
+
+def _budget(name: str, budget: BudgetConfig, filters: list[dict[str, Any]], opts: pulumi.ResourceOptions, **tags: str) -> aws.budgets.Budget:
+    """A monthly COST budget on `filters` with the configured alerts."""
+    return aws.budgets.Budget(
+        name,
+        name=name,
+        budget_type="COST",
+        time_unit="MONTHLY",
+        limit_amount=budget_limit(budget),
+        limit_unit="USD",
+        cost_filters=filters,
+        notifications=budget_notifications(budget),
+        tags=resource_tags("cost", name, **tags),
+        opts=opts,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, model_validator
 
 from components.config_base import ConfigModel
 
@@ -48,6 +48,12 @@ class BudgetConfig(ConfigModel):
         min_length=1, description="E-mail addresses notified when a threshold is crossed."
     )
 
+    @model_validator(mode="after")
+    def _thresholds_sorted(self) -> BudgetConfig:
+        if list(self.alert_thresholds_pct) != sorted(set(self.alert_thresholds_pct)):
+            raise ValueError("alertThresholdsPct must be strictly increasing, e.g. [50, 80, 100]")
+        return self
+
 
 class CostConfig(ConfigModel):
     activate_tags: bool = Field(
@@ -68,9 +74,3 @@ class CostConfig(ConfigModel):
     )
     alb_lcus: float = Field(default=1.0, ge=0, description="Assumed average Load Balancer Capacity Units of the shared ALB; estimate only.")
 
-    @field_validator("budget")
-    @classmethod
-    def _thresholds_sorted(cls, budget: BudgetConfig | None) -> BudgetConfig | None:
-        if budget and list(budget.alert_thresholds_pct) != sorted(set(budget.alert_thresholds_pct)):
-            raise ValueError("alertThresholdsPct must be strictly increasing, e.g. [50, 80, 100]")
-        return budget

@@ -27,6 +27,7 @@ class RegionPrices:
     nat_gateway_hour: float
     nat_gateway_gb: float
     interface_endpoint_az_hour: float
+    interface_endpoint_gb: float  # data processed by an interface endpoint (first PB tier)
     alb_hour: float
     alb_lcu_hour: float
     ebs_gp3_gb_month: float

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from components.catalog import INSTANCE_TYPES
+from components.gpu_pools.attribution import NodePoolPlan
 from components.gpu_pools.models import GpuPoolConfig
 from components.gpu_pools.versions import AMI_VERSIONS
 
@@ -20,6 +21,10 @@ Manifest = dict[str, Any]
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}
 DISCOVERY_TAG = "karpenter.sh/discovery"
+# Node label naming the shared pool definition every node of the pool carries, whichever
+# per-slot NodePool launched it (DaemonSets that follow a pool select on it).
+POOL_LABEL = "pool"
+SHARED_NODES_LABEL = "llm-platform/shared-nodes"
 PART_OF = {"app.kubernetes.io/part-of": "llm-platform", "app.kubernetes.io/managed-by": "pulumi"}
 
 
@@ -74,8 +79,9 @@ def image_cache(spec: dict[str, Any], pool: GpuPoolConfig, source: str, snapshot
         spec["userData"] = SOCI_PARALLEL_PULL
 
 
-def ec2_node_class(pool: GpuPoolConfig, cluster_name: str, node_role_name: str, tags: dict[str, str],
-                   image_source: str = "pull", snapshot_id: str | None = None) -> Manifest:
+def ec2_node_class(plan: NodePoolPlan, cluster_name: str, node_role_name: str, image_source: str = "pull",
+                   snapshot_id: str | None = None) -> Manifest:
+    pool = plan.pool
     spec: dict[str, Any] = {
         "amiSelectorTerms": [{"alias": ami_alias(pool)}],
         "role": node_role_name,
@@ -92,9 +98,12 @@ def ec2_node_class(pool: GpuPoolConfig, cluster_name: str, node_role_name: str, 
             "httpTokens": "required",
         },
         "blockDeviceMappings": block_devices(pool),
-        # Cost tags reach the instances, volumes and ENIs Karpenter launches outside Pulumi.
-        "tags": {**dict(sorted(tags.items())), "pool": pool.name},
+        # Cost tags (the slot's team, model and endpoint: attribution.py) reach the instances,
+        # volumes and ENIs Karpenter launches outside Pulumi.
+        "tags": dict(plan.tags),
     }
+    if pool.capacity_reservations:
+        spec["capacityReservationSelectorTerms"] = [r.selector_term() for r in pool.capacity_reservations]
     if all(INSTANCE_TYPES[t].nvme_gb > 0 for t in pool.instance_types):
         # Every GPU family here has local NVMe: striping it for containerd and kubelet puts image
         # layers and emptyDir model caches on the fastest disk the instance has.
@@ -103,17 +112,19 @@ def ec2_node_class(pool: GpuPoolConfig, cluster_name: str, node_role_name: str, 
     return {
         "apiVersion": "karpenter.k8s.aws/v1",
         "kind": "EC2NodeClass",
-        "metadata": {"name": pool.name, "labels": {**PART_OF, "pool": pool.name}},
+        "metadata": {"name": plan.name, "labels": {**PART_OF, "pool": pool.name}},
         "spec": spec,
     }
 
 
-def derived_limits(pool: GpuPoolConfig) -> tuple[int, int]:
+def derived_limits(pool: GpuPoolConfig, gpu_limit: int) -> tuple[int, int]:
     """(vCPU, memory GiB) limits that never bind before the GPU limit does: the GPU limit times
-    the most CPU/memory any of the pool's types carries per GPU."""
+    the most CPU/memory any of the pool's types carries per GPU (a pool's own cpu/memory limits
+    apply to its shared NodePool only; per-slot NodePools scale them with their GPU share)."""
     types = [INSTANCE_TYPES[t] for t in pool.instance_types]
-    cpu = pool.cpu_limit or math.ceil(pool.gpu_limit * max(t.vcpu / t.gpus for t in types))
-    memory = pool.memory_limit_gib or math.ceil(pool.gpu_limit * max(t.memory_gib / t.gpus for t in types))
+    share = gpu_limit / pool.gpu_limit
+    cpu = math.ceil(pool.cpu_limit * share) if pool.cpu_limit else math.ceil(gpu_limit * max(t.vcpu / t.gpus for t in types))
+    memory = math.ceil(pool.memory_limit_gib * share) if pool.memory_limit_gib else math.ceil(gpu_limit * max(t.memory_gib / t.gpus for t in types))
     return cpu, memory
 
 
@@ -136,8 +147,14 @@ def disruption(pool: GpuPoolConfig) -> dict[str, Any]:
     return {"consolidationPolicy": pool.consolidation_policy, "consolidateAfter": pool.consolidate_after, "budgets": budgets}
 
 
-def node_pool(pool: GpuPoolConfig, zones: list[str]) -> Manifest:
-    cpu, memory = derived_limits(pool)
+def _shared_label(plan: NodePoolPlan) -> dict[str, str]:
+    # Policy gpu-node-cost-tags lets only a pool marked shared serve several teams.
+    return {SHARED_NODES_LABEL: "true"} if plan.team is None else {}
+
+
+def node_pool(plan: NodePoolPlan, zones: list[str]) -> Manifest:
+    pool = plan.pool
+    cpu, memory = derived_limits(pool, plan.gpu_limit)
     requirements = [
         {"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": list(pool.families)},
         {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": list(pool.instance_types)},
@@ -150,13 +167,13 @@ def node_pool(pool: GpuPoolConfig, zones: list[str]) -> Manifest:
     return {
         "apiVersion": "karpenter.sh/v1",
         "kind": "NodePool",
-        "metadata": {"name": pool.name, "labels": {**PART_OF, "pool": pool.name}},
+        "metadata": {"name": plan.name, "labels": {**PART_OF, "pool": pool.name, **_shared_label(plan)}},
         "spec": {
             "weight": pool.weight,
             "template": {
-                "metadata": {"labels": {"pool": pool.name, "gpu": "nvidia"}},
+                "metadata": {"labels": {POOL_LABEL: pool.name, "gpu": "nvidia"}},
                 "spec": {
-                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": pool.name},
+                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": plan.name},
                     "requirements": requirements,
                     "taints": [dict(GPU_TAINT)],
                     "expireAfter": pool.expire_after,
@@ -165,22 +182,22 @@ def node_pool(pool: GpuPoolConfig, zones: list[str]) -> Manifest:
                     "terminationGracePeriod": pool.termination_grace_period,
                 },
             },
-            "limits": {"cpu": str(cpu), "memory": f"{memory}Gi", "nvidia.com/gpu": str(pool.gpu_limit)},
+            "limits": {"cpu": str(cpu), "memory": f"{memory}Gi", "nvidia.com/gpu": str(plan.gpu_limit)},
             "disruption": disruption(pool),
         },
     }
 
 
-def pool_manifests(pools: list[GpuPoolConfig], cluster_name: str, node_role_name: str, zones: list[str], tags: dict[str, str],
+def pool_manifests(plans: list[NodePoolPlan], cluster_name: str, node_role_name: str, zones: list[str],
                    image_sources: Mapping[str, Any] | None = None) -> list[Manifest]:
-    """EC2NodeClass then NodePool of every pool, in config order. `image_sources`: pool name ->
-    components.coldstart.imagecache.ImageSource (plain pull when absent)."""
+    """EC2NodeClass then NodePool of every planned NodePool (attribution.plan_node_pools), in order.
+    `image_sources`: pool name -> components.coldstart.imagecache.ImageSource (plain pull when absent)."""
     docs: list[Manifest] = []
-    for pool in pools:
-        source = (image_sources or {}).get(pool.name)
+    for plan in plans:
+        source = (image_sources or {}).get(plan.pool.name)
         kind, snapshot = (source.kind, source.snapshot_id) if source else ("pull", None)
-        docs.append(ec2_node_class(pool, cluster_name, node_role_name, tags, kind, snapshot))
-        docs.append(node_pool(pool, zones))
+        docs.append(ec2_node_class(plan, cluster_name, node_role_name, kind, snapshot))
+        docs.append(node_pool(plan, zones))
     return docs
 
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.catalog import pool_family_error, types_in_families
+from components.catalog import GPU_FAMILY_CATALOG, INSTANCE_TYPES, pool_family_error, types_in_families
 from components.config_base import ConfigModel
 from components.karpenter.models import KarpenterConfig
 from components.names import PoolName
 
-CapacityType = Literal["spot", "on-demand"]
+# `reserved`: On-Demand Capacity Reservations and Capacity Blocks selected by the node class
+# (Karpenter >= 1.3 ODCRs, >= 1.6 Capacity Blocks; feature gate ReservedCapacity, beta and on by
+# default since 1.6: karpenter.sh/docs/tasks/odcrs/, reference/settings feature gates, v1.14.1).
+CapacityType = Literal["spot", "reserved", "on-demand"]
 DURATION = r"^(\d+(s|m|h))+$|^Never$"
 # Karpenter budget durations accept minutes and hours only (cron has no seconds).
 BUDGET_DURATION = r"^(\d+h|\d+m|\d+h\d+m)$"
@@ -36,6 +40,44 @@ class ImageCacheConfig(ConfigModel):
         description="EBS Provisioned Rate for Volume Initialization (MiB/s) of a data volume restored from the snapshot: blocks arrive at this rate, not lazily on first read.",
     )
 
+class CapacityReservationConfig(ConfigModel):
+    """One ODCR or Capacity Block the pool launches into (EC2NodeClass capacityReservationSelectorTerms)."""
+
+    id: str | None = Field(default=None, pattern=r"^cr-[0-9a-z]+$", description="Capacity reservation id (cr-...); give this or tags.")
+    tags: dict[str, str] | None = Field(default=None, description="Select reservations carrying all these tags instead of an id.")
+    owner_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$", description="Account owning tag-selected reservations (shared reservations).")
+    type: Literal["default", "capacity-block"] = Field(default="default", description="`default` for an ODCR, `capacity-block` for a Capacity Block for ML.")
+    instance_type: str = Field(description="Instance type the reservation holds (estimate and preflight check).")
+    count: int = Field(gt=0, description="Instances reserved (paid whether used or not).")
+    start: datetime | None = Field(default=None, description="Capacity Block start (UTC); preflight checks the window.")
+    end: datetime | None = Field(default=None, description="Reservation end (UTC); required for a Capacity Block.")
+    hourly_usd: float | None = Field(
+        default=None, gt=0,
+        description="Price per instance-hour; the on-demand list price when omitted (required for Capacity Blocks, priced at purchase).",
+    )
+
+    @model_validator(mode="after")
+    def _selector(self) -> CapacityReservationConfig:
+        if (self.id is None) == (self.tags is None):
+            raise ValueError("give exactly one of id (cr-...) or tags to select the reservation")
+        if self.id is not None and self.owner_id is not None:
+            raise ValueError("ownerId applies to tag-selected reservations only (Karpenter: id is exclusive with other fields)")
+        if self.instance_type not in INSTANCE_TYPES or not INSTANCE_TYPES[self.instance_type].gpus:
+            raise ValueError(f"instanceType {self.instance_type!r} is not a known GPU instance type")
+        if self.type == "capacity-block" and (self.end is None or self.hourly_usd is None):
+            raise ValueError("a capacity-block reservation needs end (its window closes then) and hourlyUsd (the price paid for the block)")
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValueError(f"start {self.start.isoformat()} is not before end {self.end.isoformat()}")
+        return self
+
+    def selector_term(self) -> dict[str, object]:
+        if self.id is not None:
+            return {"id": self.id}
+        term: dict[str, object] = {"tags": dict(sorted((self.tags or {}).items()))}
+        if self.owner_id is not None:
+            term["ownerID"] = self.owner_id
+        return term
+
 
 class GpuPoolConfig(ConfigModel):
     name: PoolName = Field(description="NodePool name; also the `pool` tag on its instances.")
@@ -44,7 +86,16 @@ class GpuPoolConfig(ConfigModel):
     capacity_types: list[CapacityType] = Field(
         default=["spot", "on-demand"],
         min_length=1,
-        description="Both types: Karpenter prefers spot and falls back to on-demand when spot is short.",
+        description="Capacity types the pool may launch. Karpenter's order is fixed: reserved first (prepaid, modelled as free), "
+        "then spot, then on-demand when spot is short. `reserved` needs capacityReservations.",
+    )
+    capacity_reservations: list[CapacityReservationConfig] = Field(
+        default=[], description="ODCRs / Capacity Blocks this pool launches into (with capacity type reserved)."
+    )
+    shared_nodes: bool = Field(
+        default=False,
+        description="Render this pool once for every endpoint naming it (nodes bill to the stack's team, not the slot's). "
+        "Default false: one NodePool + EC2NodeClass per slot, tagged with its team, model and endpoint.",
     )
     weight: int = Field(default=50, ge=1, le=100, description="Karpenter NodePool weight: higher pools are tried first.")
     ami: Literal["bottlerocket", "al2023"] = Field(
@@ -87,7 +138,8 @@ class GpuPoolConfig(ConfigModel):
     @classmethod
     def _families(cls, families: list[str]) -> list[str]:
         for family in families:
-            if error := pool_family_error(family):
+            # Capacity-blocks-only families are checked with the reservations (_reservations).
+            if error := pool_family_error(family, reserved=True):
                 raise ValueError(error)
         if len(set(families)) != len(families):
             raise ValueError("lists a family twice")
@@ -107,6 +159,28 @@ class GpuPoolConfig(ConfigModel):
     @property
     def max_gpus_per_node(self) -> int:
         return max((t.gpus for t in types_in_families(self.families) if t.name in self.instance_types), default=0)
+
+    @model_validator(mode="after")
+    def _reservations(self) -> GpuPoolConfig:
+        reservation_only = sorted(f for f in self.families if GPU_FAMILY_CATALOG[f].capacity_blocks_only)
+        for family in reservation_only:
+            if error := pool_family_error(family, reserved=bool(self.capacity_reservations)):
+                raise ValueError(f"{error}; or add capacityReservations with capacity type reserved")
+        if reservation_only and set(self.capacity_types) - {"reserved"}:
+            raise ValueError(f"families {reservation_only} launch only into reservations: set capacityTypes: [reserved]")
+        if ("reserved" in self.capacity_types) != bool(self.capacity_reservations):
+            raise ValueError("capacity type reserved and capacityReservations go together: give both or neither")
+        for i, reservation in enumerate(self.capacity_reservations):
+            if reservation.instance_type not in self.instance_types:
+                raise ValueError(
+                    f"capacityReservations[{i}].instanceType {reservation.instance_type} is not one of the pool's instance types "
+                    f"({', '.join(self.instance_types)})"
+                )
+        return self
+
+    @property
+    def reserved_instances(self) -> int:
+        return sum(r.count for r in self.capacity_reservations)
 
     @model_validator(mode="after")
     def _depth_and_sizes(self) -> GpuPoolConfig:

@@ -131,11 +131,14 @@ class Network(pulumi.ComponentResource):
             )],
             egress=[], tags=tags("endpoints"), opts=child,
         )
+        # All zones by default; fewer (dev) saves an ENI-hour per zone per endpoint, and pods in
+        # the other zones reach them across zones (private DNS resolves to the ENIs that exist).
+        zones = private[: args.config.interface_endpoint_zones or len(private)]
         for service in args.config.interface_endpoints:
             key = service.replace(".", "-")
             aws.ec2.VpcEndpoint(
                 f"{name}-{key}", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{args.region}.{service}",
-                vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=[s.id for s in private],
+                vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=[s.id for s in zones],
                 security_group_ids=[sg.id], tags=tags(key), opts=child,
             )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.gpu_pools.manifests import POOL_LABEL
 from components.gpu_pools.models import GpuPoolConfig
 
 NAMESPACE = "nvidia"
@@ -48,7 +49,8 @@ def _on_pools(pool_names: list[str]) -> dict[str, Any]:
         "nodeAffinity": {
             "requiredDuringSchedulingIgnoredDuringExecution": {
                 "nodeSelectorTerms": [
-                    {"matchExpressions": [{"key": "karpenter.sh/nodepool", "operator": "In", "values": list(pool_names)}]}
+                    # The shared pool's label, not karpenter.sh/nodepool: each pool renders one NodePool per slot.
+                    {"matchExpressions": [{"key": POOL_LABEL, "operator": "In", "values": list(pool_names)}]}
                 ]
             }
         }

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.coldstart.sizing import slot_sizing
+from components.gpu_pools.attribution import slot_node_pool
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
 from components.model_store.component import ModelBucket
@@ -157,7 +158,8 @@ def _slot_spec(args: ServingSlotArgs, region: str) -> manifests.SlotSpec:
     affinity_types = placement.instance_type_affinity(args.pool, cfg)
     sizing = slot_sizing(args.pool, cfg) if model else None
     return manifests.SlotSpec(
-        endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment, pool=args.pool.name,
+        endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment,
+        pool=slot_node_pool(args.pool, args.endpoint, args.slot),
         config=cfg, min_replicas=args.min_replicas, max_replicas=args.max_replicas, scale_to_zero=args.scale_to_zero,
         region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
         instance_types=tuple(affinity_types) if affinity_types is not None else None,

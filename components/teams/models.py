@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from components.config_base import ConfigModel
+from components.cost.models import BudgetConfig
 from components.observability.models import ReceiverConfig
 
 
@@ -19,6 +20,13 @@ class TeamConfig(ConfigModel):
     owner: str | None = Field(
         default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
         description="Contact e-mail of the team; becomes the `owner` tag on the team's serving resources.",
+    )
+    gpu_limit: int | None = Field(
+        default=None, gt=0,
+        description="Most GPUs the team's endpoints may hold together; rendered as Karpenter limits on the team's NodePools. Unlimited (pool limits only) when omitted.",
+    )
+    budget: BudgetConfig | None = Field(
+        default=None, description="Monthly AWS Budget on spend tagged team=<name> (once the tag is active in billing), alerting the team's subscribers.",
     )
     alerts: ReceiverConfig | None = Field(
         default=None,

@@ -39,12 +39,29 @@ class NodeGroup:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """An ODCR or Capacity Block of a pool: paid for every reserved hour, used or not."""
+
+    pool: str  # the shared pool definition (the `pool` label of its NodePools)
+    instance_type: str
+    count: int
+    kind: str  # "default" (ODCR) | "capacity-block"
+    hourly_usd: float | None = None  # None: the on-demand list price
+    hours: float | None = None  # a Capacity Block's length; None: every hour of the month
+
+
+@dataclass(frozen=True)
 class Pool:
     name: str
     instance_types: tuple[str, ...]
     capacity_types: tuple[str, ...]
     volume_gib: int
     gpu_limit: int | None = None
+    base: str = ""  # the shared pool definition this NodePool derives from (its `pool` label)
+
+    @property
+    def reserved(self) -> bool:
+        return "reserved" in self.capacity_types
 
     @property
     def spot(self) -> bool:
@@ -92,6 +109,7 @@ class Capacity:
     node_groups: list[NodeGroup] = field(default_factory=list)
     pools: dict[str, Pool] = field(default_factory=dict)
     slots: list[Slot] = field(default_factory=list)
+    reservations: list[Reservation] = field(default_factory=list)
 
 
 # ---- Kubernetes quantities ------------------------------------------------------------------
@@ -147,7 +165,20 @@ def capacity(inventory: Inventory, cfg: Any = None) -> Capacity:
         cap.pools[pool.name] = pool
 
     cap.slots = _slots(inventory, cfg)
+    cap.reservations = _reservations(cfg)
     return cap
+
+
+def _reservations(cfg: Any) -> list[Reservation]:
+    """Reservations come from the stack file: a node class selects them by id or tags only."""
+    if cfg is None:
+        return []
+    out = []
+    for pool in cfg.gpu.pools:
+        for r in pool.capacity_reservations:
+            hours = (r.end - r.start).total_seconds() / 3600 if r.type == "capacity-block" and r.start and r.end else None
+            out.append(Reservation(pool.name, r.instance_type, r.count, r.type, r.hourly_usd, hours))
+    return out
 
 
 def _objects(inventory: Inventory, kind: str) -> list[dict[str, Any]]:
@@ -220,6 +251,7 @@ def _pool(obj: dict[str, Any], volumes: dict[str, int]) -> Pool:
     limits = (obj.get("spec") or {}).get("limits") or {}
     limit = limits.get(GPU)
     return Pool(
+        base=(_meta(obj).get("labels") or {}).get("pool", _meta(obj).get("name", "")),
         name=_meta(obj).get("name", ""),
         instance_types=tuple(t.name for t in candidates),
         capacity_types=cap_types,
@@ -304,4 +336,4 @@ def _required_instance_types(pod: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(sorted(allowed)) if allowed is not None else None
 
 
-__all__ = ["Capacity", "NodeGroup", "Pool", "Slot", "capacity", "fitting_types", "model_key", "quantity"]
+__all__ = ["Capacity", "NodeGroup", "Pool", "Reservation", "Slot", "capacity", "fitting_types", "model_key", "quantity"]

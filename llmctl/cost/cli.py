@@ -24,13 +24,14 @@ def estimate(
     inventory: Path | None = typer.Option(None, "--inventory", help="Price an inventory.json written by `llmctl synth` instead."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     live: bool = typer.Option(False, "--live", help="Refresh prices from the AWS Pricing API and EC2 spot history (needs credentials)."),
+    settings: list[str] = typer.Option([], "--set", help="Change one assumption, e.g. --set nat_data_gb_per_month=500 (repeatable; keys as in --json)."),
 ) -> None:
     """Monthly cost (min / expected / max) of a synthesized stack from the pinned price table."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from infra.config import load_stack, stack_file
     from llmctl.cost.capacity import capacity
-    from llmctl.cost.estimate import Assumptions, render_text
+    from llmctl.cost.estimate import AssumptionError, Assumptions, render_text
     from llmctl.cost.estimate import estimate as run_estimate
     from llmctl.cost.prices import PriceError, has_credentials, pinned, refreshed
     from llmctl.synth.inventory import Inventory
@@ -38,6 +39,10 @@ def estimate(
 
     if (stack is None) == (inventory is None):
         _fail("give a STACK or --inventory FILE (exactly one)")
+    try:
+        Assumptions().with_settings(settings)  # a bad --set fails before the synth
+    except AssumptionError as exc:
+        _fail(str(exc))
     root = project_root()
     try:
         if inventory is not None:
@@ -54,7 +59,7 @@ def estimate(
     cap = capacity(inv, cfg)
     if not cap.region:
         _fail(f"inventory of stack {inv.stack} exports no region and stacks/Pulumi.{inv.stack}.yaml is absent")
-    assumptions = Assumptions.from_config(cfg.cost) if cfg is not None else Assumptions()
+    assumptions = (Assumptions.from_config(cfg.cost) if cfg is not None else Assumptions()).with_settings(settings)
     try:
         prices = pinned(cap.region)
         if live:
@@ -100,7 +105,7 @@ def report(
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from llmctl.cost.report import ReportError, parse_tokens, render_text, tokens_from_prometheus
+    from llmctl.cost.report import ReportError, render_text, token_counts
     from llmctl.cost.report import report as run_report
 
     for flag, value in (("--start", start), ("--end", end)):
@@ -117,7 +122,7 @@ def report(
     if tokens and prometheus_url:
         _fail("give --tokens or --prometheus-url, not both")
     try:
-        counted = parse_tokens(tokens) if tokens else tokens_from_prometheus(prometheus_url, start, end, model_label) if prometheus_url else None
+        counted = token_counts(start, end, tokens, prometheus_url, model_label)
         # Cost Explorer's API endpoint is in us-east-1 whatever the stack's region; boto3
         # honours AWS_ENDPOINT_URL (tests point it at moto_server).
         ce = boto3.client("ce", region_name="us-east-1")

@@ -21,6 +21,7 @@ from llmctl.cost.capacity import model_key
 
 UNTAGGED = "(untagged)"
 METRIC = "UnblendedCost"
+EC2_COMPUTE = "Amazon Elastic Compute Cloud - Compute"  # Cost Explorer's SERVICE value for instance usage
 # vLLM's output-token counter (exposed as a counter with the _total suffix, vLLM 0.33).
 TOKENS_METRIC = "vllm:generation_tokens_total"
 
@@ -39,9 +40,21 @@ def tag_value(raw: str) -> tuple[str, str]:
     return key, value or UNTAGGED
 
 
-def query(ce: Any, start: str, end: str, granularity: str, keys: list[str]) -> list[dict[str, Any]]:
-    """One get_cost_and_usage per page, grouped by up to two tag keys; rows of
-    {period_start, period_end, <key>: value, ..., usd}."""
+def gpu_filter() -> dict[str, Any]:
+    """EC2 instance-hours of GPU instance types (on-demand, spot and reserved usage): the GPU $.
+    Their volumes and network bill under EC2-Other and land in "other" with everything else."""
+    from components.catalog import INSTANCE_TYPES
+
+    types = sorted(name for name, t in INSTANCE_TYPES.items() if t.gpus)
+    return {"And": [
+        {"Dimensions": {"Key": "SERVICE", "Values": [EC2_COMPUTE]}},
+        {"Dimensions": {"Key": "INSTANCE_TYPE", "Values": types}},
+    ]}
+
+
+def query(ce: Any, start: str, end: str, granularity: str, keys: list[str], where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One get_cost_and_usage per page, grouped by up to two tag keys (and filtered by `where`);
+    rows of {period_start, period_end, <key>: value, ..., usd}."""
     if not 1 <= len(keys) <= 2:
         raise ReportError(f"Cost Explorer groups by one or two keys per query, got {keys}")
     rows = []
@@ -51,6 +64,8 @@ def query(ce: Any, start: str, end: str, granularity: str, keys: list[str]) -> l
         "Metrics": [METRIC],
         "GroupBy": [{"Type": "TAG", "Key": k} for k in keys],
     }
+    if where is not None:
+        request["Filter"] = where
     while True:
         response = ce.get_cost_and_usage(**request)
         for period in response.get("ResultsByTime", []):
@@ -65,13 +80,48 @@ def query(ce: Any, start: str, end: str, granularity: str, keys: list[str]) -> l
         request["NextPageToken"] = token
 
 
-def totals(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
-    """Rows summed over the time periods, biggest spend first."""
-    summed: dict[tuple[str, ...], float] = defaultdict(float)
+def totals(rows: list[dict[str, Any]], keys: list[str], gpu_rows: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Rows summed over the time periods (GPU $ from the GPU-filtered query, other $ the rest),
+    biggest spend first."""
+    merged = [{**r, "gpu_usd": 0.0} for r in rows] + [{**r, "usd": 0.0, "gpu_usd": r["usd"]} for r in gpu_rows or []]
+    return regroup(merged, keys)
+
+
+def regroup(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """Summed rows of one query re-summed by fewer keys."""
+    summed: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for row in rows:
-        summed[tuple(row[k] for k in keys)] += row["usd"]
-    out = [{**dict(zip(keys, group, strict=True)), "usd": round(usd, 2)} for group, usd in summed.items()]
+        summed[tuple(row[k] for k in keys)][0] += row["usd"]
+        summed[tuple(row[k] for k in keys)][1] += row["gpu_usd"]
+    out = [{**dict(zip(keys, group, strict=True)), "usd": round(usd, 2), "gpu_usd": round(gpu, 2), "other_usd": round(usd - gpu, 2)}
+           for group, (usd, gpu) in summed.items()]
     return sorted(out, key=lambda r: (-r["usd"], [r[k] for k in keys]))
+
+
+def tag_status(ce: Any, keys: list[str]) -> dict[str, Any]:
+    """Which group-by keys billing has activated (ce:ListCostAllocationTags); spend under an
+    inactive key reports as untagged, so the report says so."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    statuses: dict[str, str] = {}
+    request: dict[str, Any] = {"TagKeys": list(keys), "Type": "UserDefined"}
+    try:
+        while True:
+            response = ce.list_cost_allocation_tags(**request)
+            statuses.update({t["TagKey"]: t["Status"] for t in response.get("CostAllocationTags", [])})
+            if not response.get("NextToken"):
+                break
+            request["NextToken"] = response["NextToken"]
+    except (BotoCoreError, ClientError) as exc:
+        reason = str(exc).splitlines()[0]
+        return {"checked": False, "inactive": [], "notice": f"could not check which tag keys are active in billing ({reason})"}
+    inactive = [k for k in keys if statuses.get(k) != "Active"]
+    notice = None
+    if inactive:
+        states = ", ".join(f"{k}: {statuses.get(k, 'not seen by billing yet')}" for k in inactive)
+        notice = (f"tag key(s) not active in billing ({states}): their spend reports as {UNTAGGED} until activated "
+                  "(`llmctl cost activate-tags` in the payer account; up to 24 h to take effect, not retroactive)")
+    return {"checked": True, "inactive": inactive, "notice": notice}
 
 
 def parse_tokens(text: str) -> dict[str, float]:
@@ -124,26 +174,59 @@ def tokens_from_prometheus(url: str, start: str, end: str, label: str = lm.MODEL
     return result
 
 
+def token_counts(start: str, end: str, tokens: str | None = None, prometheus_url: str | None = None, label: str = "model") -> dict[str, float] | None:
+    """Output tokens per model over [start, end): the source of every token figure in the report
+    (`--tokens`, else vLLM's own counters in Prometheus; None when neither is given)."""
+    if tokens:
+        return parse_tokens(tokens)
+    if prometheus_url:
+        return tokens_from_prometheus(prometheus_url, start, end, label)
+    return None
+
+
+def _rate(usd: float, tokens: float | None) -> float | None:
+    return round(usd / tokens * 1e6, 4) if tokens else None
+
+
 def per_model(model_costs: list[dict[str, Any]], tokens: dict[str, float]) -> list[dict[str, Any]]:
     """Cost per model joined with tokens per model (matched on the label form of the model id,
     so the `Qwen/Qwen2.5-7B-Instruct` tag meets the `qwen.qwen2.5-7b-instruct` pod label)."""
     by_key: dict[str, dict[str, Any]] = {}
     for row in model_costs:
         key = row["model"] if row["model"] == UNTAGGED else model_key(row["model"])
-        entry = by_key.setdefault(key, {"model": row["model"], "usd": 0.0, "output_tokens": None})
+        entry = by_key.setdefault(key, {"model": row["model"], "usd": 0.0, "gpu_usd": 0.0, "output_tokens": None})
         entry["usd"] += row["usd"]
+        entry["gpu_usd"] += row.get("gpu_usd", 0.0)
     for model, count in tokens.items():
         key = model if model == UNTAGGED else model_key(model)
-        entry = by_key.setdefault(key, {"model": model, "usd": 0.0, "output_tokens": None})
+        entry = by_key.setdefault(key, {"model": model, "usd": 0.0, "gpu_usd": 0.0, "output_tokens": None})
         entry["output_tokens"] = (entry["output_tokens"] or 0) + count
-    out = []
-    for entry in by_key.values():
-        tok = entry["output_tokens"]
-        out.append({
-            "model": entry["model"], "usd": round(entry["usd"], 2), "output_tokens": tok,
-            "usd_per_1m_tokens": round(entry["usd"] / tok * 1e6, 4) if tok else None,
-        })
+    out = [{
+        "model": e["model"], "usd": round(e["usd"], 2), "gpu_usd": round(e["gpu_usd"], 2), "other_usd": round(e["usd"] - e["gpu_usd"], 2),
+        "output_tokens": e["output_tokens"], "usd_per_1m_tokens": _rate(e["usd"], e["output_tokens"]),
+    } for e in by_key.values()]
     return sorted(out, key=lambda r: (-r["usd"], r["model"]))
+
+
+def per_team(team_rows: list[dict[str, Any]], team_model: list[dict[str, Any]] | None, tokens: dict[str, float] | None) -> list[dict[str, Any]]:
+    """Cost per team; tokens of the models only that team's spend carries (a model two teams
+    both pay for cannot be split by tokens, so those teams get none)."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for row in team_model or []:
+        if row["model"] != UNTAGGED:
+            owners[model_key(row["model"])].add(row["team"])
+    counted: dict[str, float] = defaultdict(float)
+    ambiguous: set[str] = set()
+    for model, count in (tokens or {}).items():
+        teams = owners.get(model_key(model), set())
+        if len(teams) == 1:
+            counted[next(iter(teams))] += count
+        ambiguous |= teams if len(teams) > 1 else set()
+    out = []
+    for row in team_rows:
+        tok = None if row["team"] in ambiguous or tokens is None or team_model is None else counted.get(row["team"]) or None
+        out.append({**row, "output_tokens": tok, "usd_per_1m_tokens": _rate(row["usd"], tok)})
+    return out
 
 
 def report(ce: Any, start: date | str, end: date | str, granularity: str, keys: list[str], tokens: dict[str, float] | None) -> dict[str, Any]:
@@ -151,31 +234,47 @@ def report(ce: Any, start: date | str, end: date | str, granularity: str, keys: 
     if start >= end:
         raise ReportError(f"--start {start} must be before --end {end} (Cost Explorer's end date is exclusive)")
     queries = []
-    model_rows: list[dict[str, Any]] | None = None
+    by: dict[str, list[dict[str, Any]]] = {}
+    team_model = None
     for chunk in group_chunks(keys):
         rows = query(ce, start, end, granularity, chunk)
-        queries.append({"group_by": chunk, "rows": [{**r, "usd": round(r["usd"], 4)} for r in rows], "totals": totals(rows, chunk)})
-        if "model" in chunk and model_rows is None:
-            model_rows = totals(rows, ["model"])
-    result: dict[str, Any] = {"start": start, "end": end, "granularity": granularity, "metric": METRIC, "group_by": keys, "queries": queries}
-    if tokens is not None:
-        if model_rows is None:
-            model_rows = totals(query(ce, start, end, granularity, ["model"]), ["model"])
-        result["per_model"] = per_model(model_rows, tokens)
+        summed = totals(rows, chunk, query(ce, start, end, granularity, chunk, gpu_filter()))
+        queries.append({"group_by": chunk, "rows": [{**r, "usd": round(r["usd"], 4)} for r in rows], "totals": summed})
+        for key in chunk:
+            by.setdefault(key, regroup(summed, [key]))
+        if set(chunk) == {"team", "model"}:
+            team_model = summed
+    result: dict[str, Any] = {"start": start, "end": end, "granularity": granularity, "metric": METRIC, "group_by": keys,
+                              "tags": tag_status(ce, keys), "queries": queries,
+                              "untagged_usd": {k: next((r["usd"] for r in rows if r[k] == UNTAGGED), 0.0) for k, rows in by.items()}}
+    if "team" in by:
+        result["per_team"] = per_team(by["team"], team_model, tokens)
+    if tokens is not None and "model" not in by:
+        by["model"] = totals(query(ce, start, end, granularity, ["model"]), ["model"], query(ce, start, end, granularity, ["model"], gpu_filter()))
+    if "model" in by:
+        result["per_model"] = per_model(by["model"], tokens or {})
     return result
+
+
+def _line(name: str, row: dict[str, Any]) -> str:
+    tokens = f"{row['output_tokens']:,.0f} tokens" if row.get("output_tokens") else "no tokens counted"
+    rate = f", ${row['usd_per_1m_tokens']:.4f} per 1M output tokens" if row.get("usd_per_1m_tokens") is not None else ""
+    return f"    {row['usd']:>12,.2f}  (GPU {row['gpu_usd']:,.2f}, other {row['other_usd']:,.2f})  {name}: {tokens}{rate}"
 
 
 def render_text(result: dict[str, Any]) -> str:
     out = [f"cost report {result['start']} .. {result['end']} ({result['granularity']}, {result['metric']})"]
+    if result["tags"]["notice"]:
+        out.append(f"  notice: {result['tags']['notice']}")
     for q in result["queries"]:
         keys = q["group_by"]
         out.append(f"  by {' x '.join(keys)}:")
         for row in q["totals"]:
-            out.append(f"    {row['usd']:>12,.2f}  " + "  ".join(f"{k}={row[k]}" for k in keys))
-    if "per_model" in result:
-        out.append("  per model:")
-        for row in result["per_model"]:
-            rate = f"${row['usd_per_1m_tokens']:.4f} per 1M output tokens" if row["usd_per_1m_tokens"] is not None else "no tokens counted"
-            tokens = f"{row['output_tokens']:,.0f} tokens" if row["output_tokens"] else "0 tokens"
-            out.append(f"    {row['usd']:>12,.2f}  {row['model']}: {tokens}, {rate}")
+            out.append(f"    {row['usd']:>12,.2f}  (GPU {row['gpu_usd']:,.2f})  " + "  ".join(f"{k}={row[k]}" for k in keys))
+    for section, key in (("per_team", "team"), ("per_model", "model")):
+        if section in result:
+            out.append(f"  per {key}:")
+            out.extend(_line(row[key], row) for row in result[section])
+    for key, usd in result["untagged_usd"].items():
+        out.append(f"  untagged ({key}): {usd:,.2f} USD")
     return "\n".join(out)

@@ -7,6 +7,7 @@ import pytest
 
 from components.coldstart import imagecache
 from components.coldstart.imagecache import CacheRecord, image_sources, pool_image_source
+from components.gpu_pools.attribution import shared_plan
 from components.gpu_pools.manifests import SOCI_MIN_BOTTLEROCKET, SOCI_PARALLEL_PULL, ec2_node_class
 from components.gpu_pools.versions import BOTTLEROCKET
 from tests.gpu.helpers import CLUSTER, TAGS, pool
@@ -18,7 +19,7 @@ STACKS = ("dev", "staging", "prod")
 
 
 def node_class(p, source):
-    return ec2_node_class(p, CLUSTER, "role", TAGS, source.kind, source.snapshot_id)
+    return ec2_node_class(shared_plan(p, TAGS), CLUSTER, "role", source.kind, source.snapshot_id)
 
 
 def test_every_stacks_gpu_node_class_uses_a_cache_snapshot_or_soci(inventories):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.cost.budget import budget_limit, budget_notifications, environment_cost_filter
+from components.cost.budget import budget_limit, budget_notifications, environment_cost_filter, team_cost_filter
 from components.cost.component import CostAllocation, CostAllocationArgs
 from components.cost.models import COST_ALLOCATION_TAG_KEYS, BudgetConfig, CostConfig
+from components.teams.models import TeamConfig
 from infra.config import ConfigError, load_config, read_stack_file
 from llmctl.synth.runner import record
 from tests.support.paths import REPO_ROOT
@@ -53,9 +54,26 @@ def test_budget_is_monthly_cost_filtered_on_the_environment():
     assert _synth(CostConfig()).of_type(BUDGET) == []
 
 
+def test_team_budgets_sit_beside_the_environment_budget_filtered_on_the_team_tag():
+    team_budget = BudgetConfig(monthly_limit_usd=500, alert_thresholds_pct=[90], subscribers=["team@example.com"])
+    teams = {"applied-ai": TeamConfig(budget=team_budget), "search": TeamConfig()}
+    inv = record(lambda: CostAllocation("llm-platform-dev", CostAllocationArgs(config=CostConfig(budget=BUDGET_CFG), environment="dev", teams=teams)),
+                 stack="t", config={"aws:region": "us-west-2"})
+    budgets = {b.inputs["name"]: b.inputs for b in inv.of_type(BUDGET)}
+    assert set(budgets) == {"llm-platform-dev-monthly", "llm-platform-dev-team-applied-ai-monthly"}
+    team = budgets["llm-platform-dev-team-applied-ai-monthly"]
+    assert team_cost_filter("applied-ai") == team["costFilters"] == [{"name": "TagKeyValue", "values": ["user:team$applied-ai"]}]
+    assert (team["limitAmount"], team["timeUnit"], team["tags"]["team"]) == ("500.00", "MONTHLY", "applied-ai")
+    assert [(n["notificationType"], n["threshold"], n["subscriberEmailAddresses"]) for n in team["notifications"]] == [
+        ("ACTUAL", 90, ["team@example.com"]), ("FORECASTED", 100, ["team@example.com"])]
+
+
 def test_every_stack_has_a_budget_and_prod_activates_tags(inventories, configs):
     for stack, inv in inventories.items():
-        (budget,) = inv.of_type(BUDGET)
+        budgets = {b.inputs["name"]: b for b in inv.of_type(BUDGET)}
+        budget = budgets[f"llm-platform-{stack}-monthly"]
+        teams = {t for t, c in configs[stack].teams.items() if c.budget is not None}
+        assert teams and set(budgets) == {budget.inputs["name"], *(f"llm-platform-{stack}-team-{t}-monthly" for t in teams)}
         assert budget.inputs["costFilters"][0]["values"] == [f"user:environment${stack}"]
         assert float(budget.inputs["limitAmount"]) == configs[stack].cost.budget.monthly_limit_usd
         assert bool(inv.of_type(TAG)) == configs[stack].cost.activate_tags

@@ -16,7 +16,7 @@ from tests.cost.builders import platform, scaled_object, vllm_deployment
 from tests.support.paths import REPO_ROOT, STACKS
 
 A = Assumptions(spot_discount_pct=60, spot_share_pct=90, nat_data_gb_per_month=100, alb_lcus=1)
-REQUIRED_KEYS = {"stack", "region", "prices_as_of", "items", "total_monthly_usd", "savings_vs_on_demand_pct"}
+REQUIRED_KEYS = {"stack", "region", "prices_as_of", "items", "total_monthly_usd", "fixed_monthly_usd", "savings_vs_on_demand_pct", "assumptions"}
 
 
 def run(inventory, cfg=None, assumptions=A):
@@ -35,14 +35,15 @@ def test_json_shape_is_exact_and_items_multiply_out():
     assert set(result) >= REQUIRED_KEYS
     assert set(result["total_monthly_usd"]) == {"min", "expected", "max"}
     for row in result["items"]:
-        assert set(row) == {"item", "quantity", "unit_usd", "monthly_usd"}
+        assert set(row) == {"item", "category", "quantity", "unit_usd", "monthly_usd"}
         assert row["monthly_usd"] == pytest.approx(row["quantity"] * row["unit_usd"], abs=0.02)
+        assert row["category"] == ("gpu" if row["item"].startswith(("GPU ", "Reserved ")) else "fixed")
     assert result["total_monthly_usd"]["expected"] == pytest.approx(sum(i["monthly_usd"] for i in result["items"]), abs=0.05)
 
 
 def test_fixed_costs_use_published_hourly_prices():
     result = run(platform(["spot", "on-demand"]))
-    assert item(result, "EKS control plane")[0] == {"item": "EKS control plane (1 x 730 h)", "quantity": 730, "unit_usd": 0.1, "monthly_usd": 73.0}
+    assert item(result, "EKS control plane")[0] == {"item": "EKS control plane (1 x 730 h)", "category": "fixed", "quantity": 730, "unit_usd": 0.1, "monthly_usd": 73.0}
     nat = item(result, "NAT gateways")[0]
     assert (nat["quantity"], nat["unit_usd"], nat["monthly_usd"]) == (3 * 730, 0.045, 98.55)
     data = item(result, "NAT data processing")[0]

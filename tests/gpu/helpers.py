@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.cluster.render import SYSTEM_PLACEMENT
+from components.gpu_pools.attribution import shared_plan
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.gpu_pools.models import GpuPoolConfig
 from components.karpenter.component import Karpenter, KarpenterArgs
@@ -45,7 +46,7 @@ def karpenter_inventory(config: KarpenterConfig | None = None) -> Inventory:
 def pools_inventory(pools: list[GpuPoolConfig]) -> Inventory:
     def body() -> None:
         opts = providers()
-        GpuPools("gpu", GpuPoolsArgs(CLUSTER, f"{CLUSTER}-karpenter-node", [f"{REGION}a", f"{REGION}b"], pools, TAGS), opts)
+        GpuPools("gpu", GpuPoolsArgs(CLUSTER, f"{CLUSTER}-karpenter-node", [f"{REGION}a", f"{REGION}b"], [shared_plan(p, TAGS) for p in pools]), opts)
         NvidiaStack("nvidia", NvidiaStackArgs(pools), opts)
 
     return record(body, stack="t", config={"aws:region": REGION})

@@ -36,7 +36,9 @@ def _with_pool(stack: str = "dev", **changes) -> dict:
         ),
         (
             {"families": ["g6", "p5e"]},
-            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.families: .*instance family 'p5e' cannot be launched by a Karpenter NodePool.*$",
+            r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]: .*instance family 'p5e' cannot be launched by a Karpenter NodePool without a capacity "
+            r"reservation \(sold through Capacity Blocks / reservations only\); use one of g5, g6, g6e, p4d, p4de, p5; "
+            r"or add capacityReservations with capacity type reserved$",
         ),
         ({"families": ["g7x"]}, r"llm-platform:gpu\.pools\[0\]\.families: \[\"g7x\"\]: .*unknown instance family 'g7x'"),
         ({"gpuLimit": 0}, r"^stacks/Pulumi\.t\.yaml: llm-platform:gpu\.pools\[0\]\.gpuLimit: 0: Input should be greater than 0$"),

@@ -157,7 +157,7 @@ def test_chart_is_pinned_from_oci_with_crds_in_their_own_release(inventory):
     assert versions.VERSION.startswith("1.14.")  # the CRDs and IAM reference are v1.14
     assert controller["skipCrds"] is True
     values = controller["values"]
-    assert values["settings"] == {"clusterName": CLUSTER, "interruptionQueue": CLUSTER, "featureGates": {"nodeRepair": True}}
+    assert values["settings"] == {"clusterName": CLUSTER, "interruptionQueue": CLUSTER, "featureGates": {"reservedCapacity": True, "nodeRepair": True}}
     assert values["replicas"] == 2
     assert values["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists", "effect": "NoSchedule"}]
     assert values["podDisruptionBudget"]["maxUnavailable"] == 1

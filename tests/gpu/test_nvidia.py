@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.gpu_pools.manifests import POOL_LABEL
 from components.nvidia import versions
 from components.nvidia.values import dcgm_service_monitor, dcgm_values, device_plugin_values
 from tests.gpu.helpers import pool, pools_inventory
@@ -17,7 +18,7 @@ def _releases(inventory):
 def _pools_of(values):
     terms = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     (expr,) = terms[0]["matchExpressions"]
-    assert (expr["key"], expr["operator"]) == ("karpenter.sh/nodepool", "In")
+    assert (expr["key"], expr["operator"]) == (POOL_LABEL, "In") == ("pool", "In")
     return expr["values"]
 
 

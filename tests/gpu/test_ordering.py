@@ -4,6 +4,7 @@ pools' custom resources after the controller release; the ServiceMonitor after t
 from __future__ import annotations
 
 from components.cluster.render import SYSTEM_PLACEMENT
+from components.gpu_pools.attribution import shared_plan
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
 from components.nvidia.component import NvidiaStack, NvidiaStackArgs
@@ -15,7 +16,7 @@ def test_custom_resources_wait_for_the_karpenter_release(monkeypatch):
         opts = providers()
         karpenter = Karpenter("karpenter", KarpenterArgs(CLUSTER, CLUSTER_ARN, BOUNDARY, SYSTEM_PLACEMENT), opts)
         pools = [pool()]
-        GpuPools("gpu", GpuPoolsArgs(CLUSTER, karpenter.node_role_name, ["us-west-2a"], pools, TAGS, [karpenter.release]), opts)
+        GpuPools("gpu", GpuPoolsArgs(CLUSTER, karpenter.node_role_name, ["us-west-2a"], [shared_plan(p, TAGS) for p in pools], [karpenter.release]), opts)
         NvidiaStack("nvidia", NvidiaStackArgs(pools, depends_on=[karpenter.release]), opts)
 
     inventory, deps = record_dependencies(monkeypatch, body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.gpu_pools.attribution import shared_plan
 from components.gpu_pools.manifests import derived_limits, ec2_node_class, node_pool, pool_manifests
 from components.gpu_pools.versions import AMI_VERSIONS
 from tests.gpu.helpers import CLUSTER, TAGS, pool, pools_inventory
@@ -21,7 +22,8 @@ VARIANTS = {
 
 def _docs(**overrides):
     p = pool(**overrides)
-    return ec2_node_class(p, CLUSTER, f"{CLUSTER}-karpenter-node", TAGS), node_pool(p, ZONES)
+    plan = shared_plan(p, TAGS)
+    return ec2_node_class(plan, CLUSTER, f"{CLUSTER}-karpenter-node"), node_pool(plan, ZONES)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -78,7 +80,8 @@ def test_node_pool_requirements_taint_and_labels():
 
 def test_limits_are_derived_so_the_gpu_limit_binds_first():
     p = pool(families=["g6"], sizes=["xlarge", "16xlarge"], gpuLimit=4, allowShallowSpot=True)
-    assert derived_limits(p) == (4 * 64, 4 * 256)  # g6.16xlarge: 64 vCPU, 256 GiB for one GPU
+    assert derived_limits(p, 4) == (4 * 64, 4 * 256)  # g6.16xlarge: 64 vCPU, 256 GiB for one GPU
+    assert derived_limits(pool(cpuLimit=100, memoryLimitGib=400), 2) == (25, 100)  # a quarter of the pool's GPUs
     _, np = _docs(cpuLimit=100, memoryLimitGib=400)
     assert np["spec"]["limits"] == {"cpu": "100", "memory": "400Gi", "nvidia.com/gpu": "8"}
 
@@ -98,7 +101,7 @@ def test_disruption_never_drains_more_than_one_node_and_pauses_voluntary_moves_i
 
 def test_pool_manifests_are_node_class_then_pool_per_pool_in_config_order():
     pools = [pool(name="a"), pool(name="b", capacityTypes=["on-demand"])]
-    docs = pool_manifests(pools, CLUSTER, "role", ZONES, TAGS)
+    docs = pool_manifests([shared_plan(p, TAGS) for p in pools], CLUSTER, "role", ZONES)
     assert [(d["kind"], d["metadata"]["name"]) for d in docs] == [
         ("EC2NodeClass", "a"), ("NodePool", "a"), ("EC2NodeClass", "b"), ("NodePool", "b"),
     ]
@@ -108,7 +111,7 @@ def test_component_applies_exactly_the_rendered_documents():
     pools = [pool(name="a"), pool(name="b", ami="al2023")]
     inventory = pools_inventory(pools)
     applied = [obj for _, obj in inventory.kubernetes_objects() if obj["kind"] in ("EC2NodeClass", "NodePool")]
-    expected = pool_manifests(pools, CLUSTER, f"{CLUSTER}-karpenter-node", ["us-west-2a", "us-west-2b"], TAGS)
+    expected = pool_manifests([shared_plan(p, TAGS) for p in pools], CLUSTER, f"{CLUSTER}-karpenter-node", ["us-west-2a", "us-west-2b"])
     key = lambda d: (d["metadata"]["name"], d["kind"])  # noqa: E731
     assert sorted(applied, key=key) == sorted(expected, key=key)
     component = next(r for r in inventory.resources if r.type == "llm-platform:gpu_pools:GpuPools")

@@ -24,7 +24,7 @@ def test_node_monitoring_agent_and_karpenter_node_repair_are_on(stack, configs):
     assert agent.inputs["addonVersion"] == ADDON_VERSIONS[version]["eks-node-monitoring-agent"]
     assert json.loads(agent.inputs["configurationValues"])["dcgmAgent"]["tolerations"] == [GPU_TOLERATION]
     [karpenter] = [r for r in inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"].endswith("/karpenter")]
-    assert karpenter.inputs["values"]["settings"]["featureGates"] == {"nodeRepair": True}
+    assert karpenter.inputs["values"]["settings"]["featureGates"]["nodeRepair"] is True
 
 
 def test_every_pinned_kubernetes_minor_has_the_agent():

@@ -153,7 +153,7 @@ def resources() -> list[dict[str, Any]]:
                      "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1},
                      "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": "4Gi", "encrypted": True}},
                                              {"deviceName": "/dev/xvdb", "ebs": {"volumeSize": "300Gi", "encrypted": True}}],
-                     "tags": {**TAGS, "pool": "gpu-spot"}}}, False),
+                     "tags": {**TAGS, "team": "applied-ai", "model": "Qwen/Qwen2.5-7B-Instruct", "endpoint": "chat", "pool": "gpu-spot"}}}, False),
         (GPU, "kubernetes:karpenter.sh/v1:NodePool", "gpu-spot", {
             "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "gpu-spot"},
             "spec": {"weight": 80, "limits": {"nvidia.com/gpu": 48},

@@ -76,8 +76,8 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
       for kind in ("Vpc net-vpc", "FlowLog net-flow-log", "SecurityGroup cluster-nodes", "SecurityGroupIngressRule alb-https",
                    "Cluster cluster", "LaunchTemplate system-lt", "Policy boundary", "Role cluster-role", "Role karpenter-controller",
                    "Repository vllm", "Bucket models", "Role chat-blue-role")]),
-    ("required-cost-tags", _set("EC2NodeClass", None, "spec.tags", {"pool": "gpu-spot"}),
-     ["EC2NodeClass gpu-spot: spec.tags lacks project, environment, team, cost-center, owner; instances Karpenter launches would not be "
+    ("required-cost-tags", _set("EC2NodeClass", None, "spec.tags", {"pool": "gpu-spot", "team": "applied-ai", "model": "Qwen/Qwen2.5-7B-Instruct"}),
+     ["EC2NodeClass gpu-spot: spec.tags lacks project, environment, cost-center, owner; instances Karpenter launches would not be "
       "attributed: render the stack's tags into spec.tags"]),
     ("serving-model-tag", _set("Deployment", None, "spec.template.metadata.labels.model", ""),
      [f"{DEP}: spec.template.metadata.labels lacks model; label serving pods with their model and team"]),
@@ -144,6 +144,12 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
      ["NodePool gpu-spot: no limits.nvidia.com/gpu; a pool without a GPU limit can scale without bound: set spec.limits.nvidia.com/gpu"]),
     ("gpu-on-demand-path", _set("NodePool", None, "spec.template.spec.requirements.1.values", ["spot"]),
      ["NodePool gpu-spot: spot-only GPU pool in prod; add on-demand to the karpenter.sh/capacity-type requirement (capacityTypes: [spot, on-demand])"]),
+    ("gpu-node-cost-tags", _set("EC2NodeClass", None, "spec.tags.team", "ml-platform"),
+     ["Deployment llm-chat/chat-blue: its NodePool gpu-spot tags GPU instances team='ml-platform' model='Qwen/Qwen2.5-7B-Instruct'; its spend must bill "
+      "to team 'applied-ai' and its model: give each slot its own NodePool (components/gpu_pools/attribution.py)"]),
+    ("gpu-node-cost-tags", _set("Deployment", "chat-blue", "metadata.labels.team", "search"),
+     ["Deployment llm-chat/chat-blue: its NodePool gpu-spot tags GPU instances team='applied-ai' model='Qwen/Qwen2.5-7B-Instruct'; its spend must bill "
+      "to team 'search' and its model: give each slot its own NodePool (components/gpu_pools/attribution.py)"]),
     ("gpu-spot-first", _both(_env("dev"), _set("NodePool", None, ("spec", "limits", "nvidia.com/gpu"), 8), _set("NodePool", None, "spec.template.spec.requirements.1.values", ["on-demand"])),
      ["NodePool gpu-spot: on-demand-only GPU pool in dev; add spot to the karpenter.sh/capacity-type requirement (spot costs ~60% less)"]),
     ("gpu-instance-families", _set("NodePool", None, "spec.template.spec.requirements.0.values", ["g6e", "g4dn"]),
@@ -222,3 +228,17 @@ def test_world_open_https_is_allowed_only_with_a_public_endpoint():
         "SecurityGroupIngressRule alb-https: ingress from 0.0.0.0/0; only TCP 443 of an internet-facing endpoint may be open to the world: "
         "use the VPC CIDR or a prefix list"]
     assert evaluate(views(rows), {"no-public-ingress": {"publicEndpoint": False}})[0].policy == "no-public-ingress"
+
+
+def test_a_node_pool_serving_two_teams_is_flagged_unless_labelled_shared():
+    import copy
+
+    rows = resources()
+    row = copy.deepcopy(next(r for r in rows if r["type"].endswith(":Deployment") and r["name"] == "chat-blue"))
+    row["name"] = row["props"]["metadata"]["name"] = "search-blue"
+    row["props"]["metadata"]["labels"]["team"] = "search"
+    rows.append(row)
+    found = [v.message for v in evaluate(views(rows)) if v.policy == "gpu-node-cost-tags"]
+    assert "NodePool gpu-spot: serves teams applied-ai, search; split it per slot or set sharedNodes: true on the pool" in found
+    find(rows, "NodePool")["metadata"]["labels"] = {"llm-platform/shared-nodes": "true"}
+    assert [v for v in evaluate(views(rows)) if v.policy == "gpu-node-cost-tags"] == []

@@ -168,7 +168,7 @@ def test_rules_recognise_the_real_resources():
     inv = synthesized("prod")
     views = views_from_inventory(inv)
     pools = [v.k8s_name for v in views if is_gpu_pool(v)]
-    assert sorted(pools) == ["gpu-on-demand", "gpu-spot"]
+    assert sorted(pools) == ["gpu-on-demand-embed-blue", "gpu-spot-chat-blue", "gpu-spot-chat-green", "gpu-spot-code-blue"]
     assert len([v for v in views if is_vllm_deployment(v)]) >= 3
     live = [targets for v in views if v.type.endswith(":Ingress") for _, targets in forward_actions(v, live_only=True)]
     assert live and all(sum(w for _, w in targets) == 100 for targets in live)

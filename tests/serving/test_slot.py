@@ -10,6 +10,7 @@ import pytest
 
 from components.coldstart.budget import worst_case
 from components.coldstart.models import model_facts
+from components.gpu_pools.attribution import slot_node_pool
 from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
 from components.serving import scaling
 from components.serving.manifests import DO_NOT_DISRUPT, RUN_AS
@@ -72,7 +73,8 @@ def test_deployment_invariants(case):
     shutdown = int(next(e["value"] for e in container["env"] if e["name"] == "SHUTDOWN_TIMEOUT"))
     assert spec["terminationGracePeriodSeconds"] >= pre_stop + shutdown
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]
-    assert spec["nodeSelector"] == {"karpenter.sh/nodepool": args.pool.name}
+    # Each slot selects its own NodePool, whose node class tags the nodes with its team and model.
+    assert spec["nodeSelector"] == {"karpenter.sh/nodepool": slot_node_pool(args.pool, args.endpoint, args.slot)}
     assert spec["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
     sc = container["securityContext"]
     assert sc["runAsNonRoot"] and sc["allowPrivilegeEscalation"] is False and sc["capabilities"] == {"drop": ["ALL"]}

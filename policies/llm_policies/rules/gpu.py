@@ -79,10 +79,10 @@ def gpu_nodepool_limit(resources: list[ResourceView], ctx: Context) -> Iterator[
 
 @resource_rule(
     "gpu-on-demand-path", "gpu",
-    "In prod every GPU NodePool can fall back to on-demand capacity (spot-only pools are for dev and staging).",
+    "In prod every GPU NodePool can fall back to on-demand or reserved capacity (spot-only pools are for dev and staging).",
 )
 def gpu_on_demand_path(r: ResourceView, ctx: Context) -> Iterator[str]:
-    if ctx.is_prod and is_gpu_pool(r) and "on-demand" not in capacity_types(r):
+    if ctx.is_prod and is_gpu_pool(r) and not {"on-demand", "reserved"} & set(capacity_types(r)):
         yield f"{r.display}: spot-only GPU pool in prod; add on-demand to the {CAPACITY} requirement (capacityTypes: [spot, on-demand])"
 
 
@@ -137,3 +137,37 @@ def encrypted_volumes(r: ResourceView, ctx: Context) -> Iterator[str]:
     for i, mapping in enumerate(mappings):
         if not truthy(get(mapping, "ebs", "encrypted")):
             yield f"{r.display}: {where}[{i}] ({get(mapping, 'deviceName', default='?')}) is not encrypted; set {fix}"
+
+
+SHARED_NODES_LABEL = "llm-platform/shared-nodes"  # set by components/gpu_pools on a sharedNodes: true pool
+
+
+@stack_rule(
+    "gpu-node-cost-tags", "gpu",
+    "Each vLLM Deployment runs on a NodePool whose EC2NodeClass tags its instances and volumes with the Deployment's team and a model, "
+    "and no NodePool serves two teams unless it is labelled shared (sharedNodes: true).",
+)
+def gpu_node_cost_tags(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[ResourceView, str]]:
+    from .tags import is_vllm_deployment
+
+    pools = {r.k8s_name: r for r in resources if is_gpu_pool(r)}
+    classes = {r.k8s_name: r for r in resources if r.type == NODECLASS}
+    teams: dict[str, set[str]] = {}
+    for deployment in sorted((r for r in resources if is_vllm_deployment(r)), key=lambda r: r.display):
+        name = str(get(deployment.props, "spec", "template", "spec", "nodeSelector", "karpenter.sh/nodepool", default=""))
+        pool = pools.get(name)
+        if pool is None:
+            continue
+        team = str(deployment.labels.get("team", ""))
+        teams.setdefault(name, set()).add(team)
+        if get(pool.props, "metadata", "labels", SHARED_NODES_LABEL) == "true":
+            continue
+        node_class = classes.get(str(get(pool.props, "spec", "template", "spec", "nodeClassRef", "name", default="")))
+        tags = get(node_class.props, "spec", "tags", default={}) if node_class is not None else {}
+        tags = tags if is_map(tags) else {}
+        if tags.get("team") != team or not tags.get("model"):
+            yield deployment, (f"{deployment.display}: its NodePool {name} tags GPU instances team={tags.get('team')!r} model={tags.get('model')!r}; "
+                               f"its spend must bill to team {team!r} and its model: give each slot its own NodePool (components/gpu_pools/attribution.py)")
+    for name, owners in sorted(teams.items()):
+        if len(owners) > 1 and get(pools[name].props, "metadata", "labels", SHARED_NODES_LABEL) != "true":
+            yield pools[name], f"{pools[name].display}: serves teams {', '.join(sorted(owners))}; split it per slot or set sharedNodes: true on the pool"
