@@ -31,6 +31,8 @@ try:
     cfg = load_config(*config_from_pulumi())
 except ConfigError as exc:
     raise pulumi.RunError(str(exc)) from None
+for warning in cfg.warnings():
+    pulumi.log.warn(warning)
 
 if cfg.is_prod:
     # Before any resource: every stateful resource of the stack (components/protection.py).

@@ -13,10 +13,10 @@ from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from components.catalog import INSTANCE_TYPES, REGIONS
+from components.catalog.models import model_facts
 from components.cluster.models import NON_PUBLIC_RANGES, ClusterConfig
 from components.config_base import ConfigModel
 from components.cost.models import CostConfig, Tags, validate_tags
@@ -30,13 +30,10 @@ from components.observability.models import ObservabilityConfig
 from components.registry.models import RegistryConfig
 from components.serving.placement import eligible_instance_types
 from components.teams.models import TeamConfig
+from infra.stack_yaml import NAMESPACES, PROJECT, REGION_KEY, ConfigError, check_namespace, parse_stack_text, read_stack_file
 
-PROJECT = "llm-platform"
-REGION_KEY = "aws:region"
-
-
-class ConfigError(Exception):
-    """A stack file that cannot be used; str() is the one-line message shown to the user."""
+__all__ = ["NAMESPACES", "PROJECT", "REGION_KEY", "ConfigError", "StackConfig", "load_config", "load_stack", "parse_stack_text",
+           "read_stack_file", "stack_file"]
 
 
 class StackConfig(ConfigModel):
@@ -181,6 +178,56 @@ class StackConfig(ConfigModel):
             raise _KeyError(*problems[0])
 
 
+    @model_validator(mode="after")
+    def _runtime_limits(self) -> StackConfig:
+        """What AWS or vLLM would refuse at deploy or start time, checked now."""
+        self._prod_nat()
+        self._tensor_parallel()
+        return self
+
+    def _prod_nat(self) -> None:
+        # A config error rather than a policy: the stack file is the only place this is set, and
+        # one NAT gateway is one AZ's failure taking every private subnet's egress (Hub downloads,
+        # AWS APIs without an endpoint) with it; there is no prod case for accepting that.
+        if self.is_prod and self.network.nat_gateways == "single":
+            raise _KeyError(("network", "natGateways"), self.network.nat_gateways,
+                            "a prod stack needs perAz: with a single NAT gateway one availability zone's outage cuts every subnet's egress")
+
+    def _tensor_parallel(self) -> None:
+        for name, endpoint in self.endpoints.items():
+            for slot in SLOTS:
+                cfg = getattr(endpoint.slots, slot)
+                facts = model_facts(cfg.model) if cfg.model else None
+                problem = facts.tp_problem(cfg.tensor_parallel_size) if facts else None
+                if facts and problem:
+                    fits = ", ".join(str(tp * cfg.pipeline_parallel_size) for tp in facts.valid_tp())
+                    raise _KeyError(("endpoints", name, "slots", slot, "gpus"), cfg.gpus,
+                                    f"tensor parallel size {cfg.tensor_parallel_size} {problem} ({cfg.model}); "
+                                    f"vLLM refuses it: use gpus {fits}")
+
+    def warnings(self) -> list[str]:
+        """Not errors, but worth a line: models the catalog (components/catalog/models.py) lacks,
+        and catalogued models whose weights alone exceed what a GPU the pool may pick holds."""
+        found = []
+        for name, endpoint in self.endpoints.items():
+            pool = self.gpu.pool(endpoint.pool)
+            for slot in SLOTS:
+                cfg = getattr(endpoint.slots, slot)
+                key = f"llm-platform:endpoints.{name}.slots.{slot}"
+                facts = model_facts(cfg.model) if cfg.model else None
+                if cfg.model and facts is None:
+                    found.append(f"{key}.model: {cfg.model} is not in components/catalog/models.py; "
+                                 f"its tensor parallel size is not checked against its attention heads")
+                elif facts and pool is not None and (types := eligible_instance_types(pool, cfg)):
+                    smallest = min(INSTANCE_TYPES[t].gpu_memory_gib for t in types)
+                    per_gpu = facts.weights_gb / cfg.tensor_parallel_size
+                    if per_gpu > smallest * cfg.gpu_memory_utilization:
+                        found.append(f"{key}: {cfg.model} needs {per_gpu:.1f} GB of weights per GPU at tensor parallel "
+                                     f"{cfg.tensor_parallel_size}, but pool {pool.name} may place it on {smallest} GiB GPUs; "
+                                     f"raise gpus or set minGpuMemoryGib")
+        return found
+
+
 class _KeyError(ValueError):
     """A cross-section error that knows the exact key it is about."""
 
@@ -198,25 +245,6 @@ SECTION_KEYS = {name: field.alias or name for name, field in StackConfig.model_f
 
 def stack_file(stack: str, root: Path | None = None) -> Path:
     return (root or Path.cwd()) / "stacks" / f"Pulumi.{stack}.yaml"
-
-
-def read_stack_file(path: Path, source: str | None = None) -> dict[str, Any]:
-    """The `config:` mapping of a stack file, YAML errors reported with their line."""
-    path_label = source or str(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ConfigError(f"{path_label}: no such stack file; stacks live in stacks/Pulumi.<stack>.yaml") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path_label}: YAML syntax error at {where}: {problem}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
-        raise ConfigError(f"{path_label}: expected a top-level `config:` mapping of Pulumi config keys")
-    return doc["config"]
 
 
 def config_from_pulumi() -> tuple[dict[str, Any], str]:
@@ -245,7 +273,8 @@ def load_config(raw: dict[str, Any], source: str) -> StackConfig:
     data: dict[str, Any] = {}
     allowed = sorted([REGION_KEY, *(f"{PROJECT}:{k}" for k in SECTION_KEYS.values())])
     for key, value in raw.items():
-        namespace, _, name = key.partition(":")
+        namespace, _, name = str(key).partition(":")
+        check_namespace(str(key), source)
         if key == REGION_KEY:
             data["region"] = value
         elif namespace == PROJECT:
@@ -361,7 +390,7 @@ def json_schema() -> dict[str, Any]:
                 "type": "object",
                 "properties": properties,
                 "required": required,
-                "patternProperties": {r"^(?!llm-platform:)[a-z0-9-]+:": {}},
+                "patternProperties": {f"^({'|'.join(n for n in NAMESPACES if n != PROJECT)}):": {}},
                 "additionalProperties": False,
             },
             "encryptionsalt": {"type": "string"},

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -39,12 +40,53 @@ def synth(
     root = project_root()
     try:
         for stack in stacks:  # validate every stack file before writing anything
-            load_stack(stack, root)
+            for warning in load_stack(stack, root).warnings():
+                typer.echo(f"warning: {warning}", err=True)
+        for stack in stacks:
+            _check_out(out or Path("build") / stack, "--out" if out else "output folder")
         for stack in stacks:
             _, text = synth_to(stack, out or Path("build") / stack, root)
             typer.echo(text)
     except ConfigError as exc:
         fail(str(exc))
+
+
+def _check_out(folder: Path, option: str) -> None:
+    """The output folder exists (made if missing) and takes files, before any synthesis runs."""
+    import tempfile
+
+    if folder.exists() and not folder.is_dir():
+        fail(f"{option} {folder}: is a file; give a folder (created when missing)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        fail(f"{option} {folder}: cannot write there ({exc.strerror or type(exc).__name__})")
+
+
+def _load_inventory(path: Path) -> Any:
+    """An inventory.json written by `llmctl synth`, or exit 2 naming the file and what is wrong."""
+    import json
+
+    from infra.config import PROJECT
+    from llmctl.synth.inventory import Inventory
+
+    what = "not an inventory written by `llmctl synth`"
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:
+        fail(f"{path}: no such inventory; write one with `llmctl synth STACK`")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        fail(f"{path}: {what} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unreadable'})")
+    if not isinstance(doc, dict) or doc.get("project") != PROJECT or not isinstance(doc.get("resources"), list) or "stack" not in doc:
+        fail(f"{path}: {what} (expected an object with stack, project {PROJECT!r} and a resources list)")
+    if not doc["resources"]:
+        fail(f"{path}: the inventory has no resources, so every policy would pass; synthesize the stack with `llmctl synth STACK`")
+    try:
+        return Inventory.from_json(doc)
+    except (KeyError, TypeError, AttributeError) as exc:
+        fail(f"{path}: {what} (a resource lacks {exc})")
 
 
 @app.command()
@@ -57,18 +99,15 @@ def check(
     """Run the policy pack's rules offline; exit 1 on any mandatory violation."""
     from llmctl.check import check_inventory, render_json, render_table
     from llmctl.check.run import load_policy_config
-    from llmctl.synth.inventory import Inventory
     from llmctl.synth.runner import project_root, synth_stack
 
     if (stack is None) == (inventory is None):
         fail("give a STACK to synthesize or --inventory FILE (one of them)")
     try:
         config = load_policy_config(policy_config)
-        inv = Inventory.load(inventory) if inventory else synth_stack(stack, project_root())
+        inv = _load_inventory(inventory) if inventory else synth_stack(stack, project_root())
     except (ConfigError, ValueError) as exc:
         fail(str(exc))
-    except (OSError, KeyError, TypeError) as exc:
-        fail(f"{inventory}: not a readable inventory ({exc})")
     try:
         result = check_inventory(inv, config)
     except ValueError as exc:  # a bad enforcement level in the policy config

@@ -21,3 +21,21 @@ def test_artifact_is_current(artifact):
     path = REPO_ROOT / artifact.path
     assert path.is_file(), f"{artifact.path} is missing: run `{COMMAND}`"
     assert path.read_text() == artifact.render(), f"{artifact.path} is stale (derived from {artifact.source}): run `{COMMAND}` and review the diff"
+
+
+def test_make_generate_and_the_contributing_guide_are_where_the_readme_says():
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "\ngenerate: $(STAMP)\n\t$(BIN)/python scripts/generate.py\n" in makefile
+    assert "[CONTRIBUTING.md](CONTRIBUTING.md)" in (REPO_ROOT / "README.md").read_text()
+    guide = (REPO_ROOT / "CONTRIBUTING.md").read_text()
+    assert [line for line in guide.splitlines() if line.startswith("## Adding")] == [
+        "## Adding a GPU family", "## Adding a policy rule", "## Adding an endpoint option",
+    ]
+
+
+def test_make_installs_only_hashed_locked_packages():
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "--require-hashes -r locks/dev.txt" in makefile and "--no-deps -e ." in makefile
+    assert "--require-hashes -r locks/scan.txt" in makefile
+    installs = [line for line in makefile.splitlines() if "pip install" in line]
+    assert len(installs) == 3 and all("--require-hashes" in line or "--no-deps" in line for line in installs), installs

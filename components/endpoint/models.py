@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from components.config_base import ConfigModel
+from components.config_base import ConfigModel, Int32
 from components.names import TeamName
 from components.serving.models import SlotConfig
 
@@ -54,7 +54,7 @@ class EndpointConfig(ConfigModel):
     route: RouteConfig
     pool: str = Field(description="GPU pool (gpu.pools[].name) the slots run on.")
     weights: WeightsConfig = Field(description="Traffic split; written by `llmctl release promote/rollback`.")
-    standby_replicas: int = Field(default=0, ge=0, description="Replicas kept by the idle (weight 0) slot; 0 frees its GPUs.")
+    standby_replicas: Int32 = Field(default=0, ge=0, description="Replicas kept by the idle (weight 0) slot; 0 frees its GPUs.")
     scale_to_zero: bool = Field(default=False, description="Let the live slot scale to zero when idle (woken by ALB request count).")
     eval_set: str | None = Field(default=None, description="JSONL eval set for release gates, relative to the repository root.")
     budget_usd_per_million_tokens: float | None = Field(

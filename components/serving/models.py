@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from components.config_base import ConfigModel
+from components.config_base import ConfigModel, Int32
 from components.registry.images import PinnedImage
 from components.serving.vllm_flags import check_extra_flag
 
@@ -14,8 +14,8 @@ VllmArgValue = str | int | float | bool
 
 
 class ReplicasConfig(ConfigModel):
-    min: int = Field(default=1, ge=0, description="Floor; 0 lets the slot scale to zero when the endpoint allows it.")
-    max: int = Field(default=2, ge=0, description="Ceiling KEDA may scale to.")
+    min: Int32 = Field(default=1, ge=0, description="Floor; 0 lets the slot scale to zero when the endpoint allows it.")
+    max: Int32 = Field(default=2, ge=0, description="Ceiling KEDA may scale to.")
 
     @model_validator(mode="after")
     def _order(self) -> ReplicasConfig:
@@ -40,7 +40,7 @@ class ScalingConfig(ConfigModel):
     scale_down_stabilization_seconds: int = Field(
         default=600, ge=0, le=3600, description="HPA scale-down stabilisation: a GPU replica costs minutes to bring back, so shrink slowly."
     )
-    wake_requests: int = Field(
+    wake_requests: Int32 = Field(
         default=1, ge=1, description="ALB requests per minute that wake a slot scaled to zero (aws-cloudwatch activation threshold)."
     )
 
@@ -51,7 +51,7 @@ class SloConfig(ConfigModel):
     ttft_p95_seconds: float = Field(default=2.0, gt=0, description="p95 time to first token above this for 10 min fires an alert.")
     e2e_p95_seconds: float = Field(default=60.0, gt=0, description="p95 end-to-end request latency above this for 10 min fires an alert.")
     error_rate_pct: float = Field(default=2.0, gt=0, le=100, description="HTTP 5xx share of requests above this for 5 min fires an alert.")
-    queue_waiting: int = Field(default=20, ge=1, description="Waiting requests per replica sustained for 15 min (scaling is stuck) fires an alert.")
+    queue_waiting: Int32 = Field(default=20, ge=1, description="Waiting requests per replica sustained for 15 min (scaling is stuck) fires an alert.")
     kv_cache_full_pct: float = Field(default=95, gt=0, le=100, description="KV cache usage above this for 15 min fires an alert.")
     throughput_drop_pct: float = Field(
         default=50, gt=0, lt=100, description="Tokens/s (prompt + generated) down more than this % against an hour earlier, for 10 min, fires an alert."
@@ -74,16 +74,19 @@ class SlotConfig(ConfigModel):
     image: PinnedImage | None = Field(
         default=None, description="Pinned serving image (by digest or immutable tag); the stack's built image when omitted."
     )
-    gpus: int = Field(default=1, ge=1, le=8, description="GPUs per replica (tensor parallel size).")
+    gpus: int = Field(
+        default=1, ge=1, le=8,
+        description="GPUs per replica: tensor parallel size x vllmArgs.pipeline-parallel-size (1 unless set).",
+    )
     min_gpu_memory_gib: int | None = Field(
         default=None, ge=1, le=200,
         description="Schedule only on the pool's instance types whose GPUs have at least this much memory each (e.g. 48 keeps a 70B model off 24 GiB GPUs).",
     )
     cpu: float = Field(default=4, gt=0, description="vCPU request per replica.")
-    memory_gib: int = Field(default=32, gt=0, description="Memory request per replica.")
-    memory_limit_gib: int | None = Field(default=None, gt=0, description="Memory limit; equals the request when omitted.")
+    memory_gib: Int32 = Field(default=32, gt=0, description="Memory request per replica.")
+    memory_limit_gib: Int32 | None = Field(default=None, gt=0, description="Memory limit; equals the request when omitted.")
     replicas: ReplicasConfig = Field(default_factory=ReplicasConfig)
-    max_model_len: int | None = Field(default=None, ge=256, description="vLLM --max-model-len.")
+    max_model_len: Int32 | None = Field(default=None, ge=256, description="vLLM --max-model-len.")
     gpu_memory_utilization: float = Field(default=0.90, gt=0.1, le=0.98, description="vLLM --gpu-memory-utilization.")
     vllm_args: dict[str, VllmArgValue] = Field(
         default={}, description="Extra `vllm serve` flags without the leading dashes, e.g. {enable-prefix-caching: true}."
@@ -122,6 +125,25 @@ class SlotConfig(ConfigModel):
             if problem:
                 raise ValueError(problem)
         return args
+
+    @model_validator(mode="after")
+    def _parallelism(self) -> SlotConfig:
+        pp = self.vllm_args.get("pipeline-parallel-size", 1)
+        if isinstance(pp, bool) or not isinstance(pp, int) or pp < 1:
+            raise ValueError(f"vllmArgs.pipeline-parallel-size must be a positive integer, got {pp!r}")
+        if self.gpus % pp:
+            # vLLM runs tp x pp workers, one per GPU; the platform derives tp = gpus / pp.
+            raise ValueError(f"tensor-parallel-size x pipeline-parallel-size must equal gpus ({self.gpus}): "
+                             f"pipeline-parallel-size {pp} does not divide {self.gpus}")
+        return self
+
+    @property
+    def pipeline_parallel_size(self) -> int:
+        return int(self.vllm_args.get("pipeline-parallel-size", 1))
+
+    @property
+    def tensor_parallel_size(self) -> int:
+        return self.gpus // self.pipeline_parallel_size
 
     @field_validator("memory_limit_gib")
     @classmethod

@@ -60,7 +60,7 @@ def serving_env(config: SlotConfig, s3_uri: Any, region: str, aliases: tuple[str
         "MODEL_SOURCE": config.weights,
         # Space-separated: vLLM's --served-model-name takes several names.
         "SERVED_MODEL_NAME": " ".join(served_names(config, aliases)),
-        "TENSOR_PARALLEL_SIZE": str(config.gpus),
+        "TENSOR_PARALLEL_SIZE": str(config.tensor_parallel_size),
         "GPU_MEMORY_UTILIZATION": _text(config.gpu_memory_utilization),
         "PORT": str(PORT),
         "SHUTDOWN_TIMEOUT": str(config.shutdown_timeout_seconds),
@@ -104,7 +104,7 @@ def serve_flags(config: SlotConfig, s3_uri: str, aliases: tuple[str, ...] = (), 
     argv = [
         "--model", source,
         "--served-model-name", *served_names(config, aliases),
-        "--tensor-parallel-size", str(config.gpus),
+        "--tensor-parallel-size", str(config.tensor_parallel_size),
         "--gpu-memory-utilization", _text(config.gpu_memory_utilization),
         "--host", "0.0.0.0",
         "--port", str(PORT),

@@ -7,6 +7,8 @@ Exit codes: 0 ok, 1 gate blocked / canary rolled back / apply failed, 2 usage or
 from __future__ import annotations
 
 import json
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,9 @@ from llmctl.release import ops
 from llmctl.release.apply import Applier, PulumiApplier
 from llmctl.release.capacity import CapacityWait, DeploymentReader, KubernetesReader, deployment_name
 from llmctl.release.errors import ReleaseError
+from llmctl.release.evals import DEFAULT_MAX_ITEMS
 from llmctl.release.gate import Target
+from llmctl.release.target import DEFAULT_LOCK_TIMEOUT
 from llmctl.release.watch import watch, watch_prometheus
 
 release_app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
@@ -25,6 +29,8 @@ release_app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc
 STACK = typer.Argument(..., help="Stack name: stacks/Pulumi.<stack>.yaml")
 ENDPOINT = typer.Option(None, "--endpoint", "-e", help="Endpoint name (optional when the stack has one).")
 JSON = typer.Option(False, "--json", help="Print one JSON document.")
+LOCK_TIMEOUT = typer.Option(
+    DEFAULT_LOCK_TIMEOUT, "--lock-timeout", help="Seconds to wait for another operator's lock on the stack before giving up (exit 2).")
 NO_APPLY = typer.Option(False, "--no-apply", help="Only write the stack file (and history); apply later with `pulumi up`.")
 
 
@@ -53,10 +59,12 @@ def _capacity_wait(target: ops.Stack, name: str, to: str, timeout: float | None,
     return lambda: wait(namespace(name), deployment_name(name, to), deployment_name(name, ops.other(to)), slot.replicas.max)
 
 
-def _stack(stack: str) -> ops.Stack:
+def _stack(stack: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> ops.Stack:
     from llmctl.synth.runner import project_root
 
-    return ops.Stack.load(project_root(), stack)
+    if not 0 <= lock_timeout <= 3600:
+        raise ReleaseError(f"--lock-timeout {lock_timeout:g}: must be 0-3600 seconds")
+    return ops.Stack.load(project_root(), stack, lock_timeout=lock_timeout, notify=lambda line: typer.echo(line, err=True))
 
 
 def _emit(as_json: bool, doc: dict[str, Any], lines: list[str]) -> None:
@@ -87,6 +95,46 @@ def status(stack: str = STACK, endpoint: str | None = ENDPOINT, as_json: bool = 
             lines.append(f"  {slot:<5} {info['weight']:>3}%  {info['model'] or '(empty)'}  replicas {reps['min']}..{reps['max']}")
         for entry in body["history"][-5:]:
             lines.append(f"  #{entry['id']} {entry['at']} {entry['action']} {entry['outcome']} {entry['to']['blue']}/{entry['to']['green']} by {entry['by']}")
+        if body["unfinished"]:
+            lines.append(_unfinished_line(doc["stack"], name, body["unfinished"]))
+    _emit(as_json, doc, lines)
+
+
+def _unfinished_line(stack: str, endpoint: str, info: dict[str, Any]) -> str:
+    applied = ", ".join(f"{s}%" for s in info["stepsApplied"]) or "none"
+    if info["running"]:
+        return f"  RUNNING release #{info['release']} {info['action']} (pid {info['pid']}, steps applied: {applied})"
+    return (f"  UNFINISHED release #{info['release']} {info['action']} {info['outcome']} (steps applied: {applied}; "
+            f"from blue {info['from']['blue']} / green {info['from']['green']}): its process died; "
+            f"`llmctl release rollback {stack} --endpoint {endpoint}` {'undoes' if info['action'] == 'promote' else 'finishes'} it")
+
+
+@release_app.command()
+def history(
+    stack: str = STACK,
+    repair: bool = typer.Option(False, "--repair", help="Move a damaged history aside and keep the entries that still validate."),
+    lock_timeout: float = LOCK_TIMEOUT,
+    as_json: bool = JSON,
+) -> None:
+    """Show the release history (validated), or --repair a damaged one."""
+    from llmctl.release import history as hist
+    from llmctl.release.lock import stack_lock
+
+    def body() -> tuple[dict[str, Any], list[str]]:
+        target = _stack(stack, lock_timeout)
+        if not repair:
+            entries = target.history().releases
+            return ({"stack": stack, "releases": [e.model_dump(mode="json", by_alias=True, exclude_none=True) for e in entries]},
+                    [f"#{e.id} {e.at} {e.endpoint} {e.action} {e.outcome} by {e.by}" for e in entries] or ["no releases recorded"])
+        with stack_lock(target.root, stack, "history --repair", lock_timeout, target.notify):
+            aside, kept = hist.repair(target.root, stack)
+        if aside is None:
+            return {"stack": stack, "repaired": False, "kept": len(kept)}, [f"{stack}: history is valid ({len(kept)} entries); nothing to repair"]
+        line = (f"{stack}: damaged history moved to {aside.relative_to(target.root)}; kept {len(kept)} entries that still validate "
+                f"({', '.join(f'#{e.id}' for e in kept) or 'none'}); compare with git before committing")
+        return {"stack": stack, "repaired": True, "kept": len(kept), "movedTo": str(aside.relative_to(target.root))}, [line]
+
+    doc, lines = _run(body)
     _emit(as_json, doc, lines)
 
 
@@ -98,10 +146,11 @@ def prepare(
     image: str | None = typer.Option(None, "--image", help="Pinned serving image for this slot."),
     replicas: int | None = typer.Option(None, "--replicas", help="replicas.min once the slot takes traffic (max raised to match)."),
     endpoint: str | None = ENDPOINT,
+    lock_timeout: float = LOCK_TIMEOUT,
     as_json: bool = JSON,
 ) -> None:
     """Set the idle slot's model (first step of a release); refuses the live slot. Apply with `pulumi up`."""
-    doc = _run(lambda: ops.prepare(_stack(stack), endpoint, slot, model, image, replicas))
+    doc = _run(lambda: ops.prepare(_stack(stack, lock_timeout), endpoint, slot, model, image, replicas))
     lines = [f"{doc['endpoint']}: slot {slot} now serves {model} (release #{doc['release']}); "
              f"run `pulumi up -s {stack}`, wait for it to be ready, then `llmctl release gate {stack} --slot {slot}`"]
     if doc["standbyReplicas"] == 0:
@@ -111,8 +160,21 @@ def prepare(
 
 
 def _gate_request(slot: str, url: str | None, baseline_url: str | None, eval_set: str | None, model: str | None,
-                  max_p95_ms: float | None, timeout: float) -> ops.GateRequest:
-    return ops.GateRequest(slot, url, baseline_url, eval_set, model, max_p95_ms, timeout)
+                  max_p95_ms: float | None, timeout: float, max_items: int, quiet: bool) -> ops.GateRequest:
+    return ops.GateRequest(slot, url, baseline_url, eval_set, model, max_p95_ms, timeout, max_items,
+                           None if quiet or not sys.stderr.isatty() else _progress_line())
+
+
+def _progress_line() -> Any:
+    """`gate: eval answers 30/44, 2.1s` rewritten in place on a terminal."""
+    began = time.monotonic()
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\rgate: eval answers {done}/{total}, {time.monotonic() - began:.1f}s{end}")
+        sys.stderr.flush()
+
+    return show
 
 
 URL = typer.Option(None, "--url", help="Candidate base URL (default: the endpoint's host, header X-LLM-Slot: <slot>).")
@@ -120,7 +182,8 @@ BASELINE = typer.Option(None, "--baseline-url", help="Live slot base URL for the
 EVAL_SET = typer.Option(None, "--eval-set", help="JSONL eval set (default: endpoints.<name>.evalSet or release.defaultEvalSet).")
 MODEL = typer.Option(None, "--model", help="Served model name expected in /v1/models (default: the slot's model).")
 MAX_P95 = typer.Option(None, "--max-p95-ms", help="Latency SLO (default: release.maxP95Ms).")
-TIMEOUT = typer.Option(60.0, "--timeout", help="Per-request timeout, seconds.")
+TIMEOUT = typer.Option(60.0, "--timeout", help="Per-request timeout, seconds (0-3600].")
+MAX_ITEMS = typer.Option(DEFAULT_MAX_ITEMS, "--max-items", help="Largest eval set accepted (each item is a request to both slots).")
 
 
 @release_app.command()
@@ -133,12 +196,13 @@ def gate(
     model: str | None = MODEL,
     max_p95_ms: float | None = MAX_P95,
     timeout: float = TIMEOUT,
+    max_items: int = MAX_ITEMS,
     endpoint: str | None = ENDPOINT,
     as_json: bool = JSON,
 ) -> None:
     """Health, served model, smoke completion, p95 latency and eval accuracy vs the live slot. Exit 0 pass, 1 fail."""
-    request = _gate_request(slot, url, baseline_url, eval_set, model, max_p95_ms, timeout)
-    name, report = _run(lambda: ops.gate(_stack(stack), endpoint, request))
+    name, report = _run(lambda: ops.gate(_stack(stack), endpoint, _gate_request(
+        slot, url, baseline_url, eval_set, model, max_p95_ms, timeout, max_items, as_json)))
     _emit(as_json, {"stack": stack, "endpoint": name, **report.as_json()}, [report.table()])
     raise typer.Exit(0 if report.passed else 1)
 
@@ -169,21 +233,27 @@ def promote(
     model: str | None = MODEL,
     max_p95_ms: float | None = MAX_P95,
     timeout: float = TIMEOUT,
+    max_items: int = MAX_ITEMS,
     capacity_timeout: float | None = typer.Option(
         None, "--capacity-timeout", help="Seconds to wait for the slot's ready replicas before traffic moves (default: its startup budget + 600)."),
     capacity_poll: float = typer.Option(15.0, "--capacity-poll", help="Seconds between Deployment status reads."),
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="Kubeconfig to read Deployment status with (default: $KUBECONFIG or ~/.kube/config)."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context (default: the current one)."),
     endpoint: str | None = ENDPOINT,
+    lock_timeout: float = LOCK_TIMEOUT,
     as_json: bool = JSON,
 ) -> None:
     """Gate, then shift weights to --to (canary steps, watched, rolled back on breach); writes and applies the stack file.
     Before traffic first moves, waits until the slot has the live slot's ready replicas (exit 1 on timeout, no weight moved)."""
 
     def body() -> ops.Outcome:
-        target = _stack(stack)
+        target = _stack(stack, lock_timeout)
         name, cfg = target.endpoint(endpoint)
-        request = _gate_request(to, url, baseline_url, eval_set, model, max_p95_ms, timeout)
+        request = _gate_request(to, url, baseline_url, eval_set, model, max_p95_ms, timeout, max_items, as_json)
+        ops.check_url("--watch-url", watch_url)
+        ops.check_url("--prometheus-url", prometheus_url)
+        if step_pause is not None and not 0 <= step_pause <= 3600:
+            raise ReleaseError(f"--step-pause {step_pause:g}: must be 0-3600 seconds")
         release = target.cfg.release
         pause = release.step_pause_seconds if step_pause is None else step_pause
 
@@ -214,11 +284,12 @@ def promote(
 
 
 @release_app.command()
-def rollback(stack: str = STACK, no_apply: bool = NO_APPLY, endpoint: str | None = ENDPOINT, as_json: bool = JSON) -> None:
-    """Restore the weights from before the last completed promote; a second rollback is a no-op."""
+def rollback(stack: str = STACK, no_apply: bool = NO_APPLY, endpoint: str | None = ENDPOINT,
+             lock_timeout: float = LOCK_TIMEOUT, as_json: bool = JSON) -> None:
+    """Undo an unfinished release, else restore the weights from before the last completed promote (a second rollback is a no-op)."""
 
     def body() -> ops.Outcome:
-        target = _stack(stack)
+        target = _stack(stack, lock_timeout)
         return ops.rollback(target, endpoint, None if no_apply else make_applier(target.root))
 
     outcome = _run(body)

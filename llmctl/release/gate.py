@@ -5,7 +5,6 @@ unless a URL is given, with explicit timeouts.
 
 from __future__ import annotations
 
-import json
 import math
 import ssl
 import time
@@ -13,14 +12,17 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from pathlib import Path
+from threading import Lock
 from typing import Any, Literal
 
 import certifi
 import httpx
 
 from components.endpoint.names import SLOT_HEADER
-from llmctl.release.errors import ReleaseError
+from llmctl.release.evals import EvalItem, load_eval_set
+from llmctl.release.stats import items_needed, pair
+
+__all__ = ["SLOT_HEADER", "EvalItem", "GateReport", "GateSettings", "Target", "load_eval_set", "run_gate"]
 
 SMOKE_PROMPT = "Reply with the single word: ready"
 EVAL_WORKERS = 8
@@ -43,12 +45,7 @@ class GateSettings:
     max_accuracy_drop: float
     timeout_seconds: float = 60.0
     max_tokens: int = 64
-
-
-@dataclass(frozen=True)
-class EvalItem:
-    prompt: str
-    expected: str
+    progress: Callable[[int, int], None] | None = None  # (eval answers done, total), for a terminal
 
 
 @dataclass
@@ -57,6 +54,7 @@ class Check:
     passed: bool
     detail: str
     seconds: float = 0.0
+    data: dict[str, Any] | None = None
 
 
 @dataclass
@@ -71,8 +69,8 @@ class GateReport:
         return all(c.passed for c in self.checks)
 
     def as_json(self) -> dict[str, Any]:
-        return {"target": self.target, "model": self.model, "passed": self.passed, "seconds": round(self.seconds, 3),
-                "checks": [{**asdict(c), "seconds": round(c.seconds, 3)} for c in self.checks]}
+        checks = [{k: v for k, v in {**asdict(c), "seconds": round(c.seconds, 3)}.items() if v is not None} for c in self.checks]
+        return {"target": self.target, "model": self.model, "passed": self.passed, "seconds": round(self.seconds, 3), "checks": checks}
 
     def table(self) -> str:
         width = max(len(c.name) for c in self.checks)
@@ -80,29 +78,6 @@ class GateReport:
         lines += [f"  {'PASS' if c.passed else 'FAIL'}  {c.name:<{width}}  {c.detail}  [{c.seconds:.2f}s]" for c in self.checks]
         lines.append(f"  {'PASSED' if self.passed else 'BLOCKED'} in {self.seconds:.2f}s")
         return "\n".join(lines)
-
-
-def load_eval_set(path: Path, label: str | None = None) -> list[EvalItem]:
-    """JSONL, one {"prompt": ..., "expected": ...} per line; blank lines ignored."""
-    label = label or str(path)
-    try:
-        lines = path.read_text().splitlines()
-    except FileNotFoundError:
-        raise ReleaseError(f"{label}: no such eval set") from None
-    items = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ReleaseError(f"{label}:{number}: not JSON: {exc.msg}") from None
-        if not isinstance(row, dict) or set(row) != {"prompt", "expected"} or not all(isinstance(v, str) and v.strip() for v in row.values()):
-            raise ReleaseError(f"{label}:{number}: expected {{\"prompt\": <text>, \"expected\": <text>}} with non-empty strings")
-        items.append(EvalItem(row["prompt"], row["expected"]))
-    if not items:
-        raise ReleaseError(f"{label}: empty eval set")
-    return items
 
 
 def p95(samples_ms: list[float]) -> float:
@@ -175,18 +150,69 @@ def _error(exc: Exception) -> str:
     return f"bad response: {type(exc).__name__}: {exc}"
 
 
-def accuracy(client: Client, items: list[EvalItem]) -> tuple[float, int]:
-    """(percent of answers containing `expected` case-insensitively, request errors)."""
+class Progress:
+    """Counts eval answers from both slots' worker threads and reports (done, total)."""
+
+    def __init__(self, total: int, report: Callable[[int, int], None] | None):
+        self.total, self.report, self.done = total, report, 0
+        self._lock = Lock()
+
+    def tick(self) -> None:
+        if self.report is not None:
+            with self._lock:
+                self.done += 1
+                self.report(self.done, self.total)
+
+
+def answers(client: Client, items: list[EvalItem], progress: Progress) -> list[bool | None]:
+    """Per item: right (True), wrong (False) or the request failed (None)."""
 
     def one(item: EvalItem) -> bool | None:
         try:
-            return item.expected.lower() in client.complete(item.prompt).lower()
+            return item.score(client.complete(item.prompt))
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError):
             return None
+        finally:
+            progress.tick()
 
     with ThreadPoolExecutor(EVAL_WORKERS) as pool:
-        results = list(pool.map(one, items))
-    return 100.0 * sum(1 for r in results if r) / len(items), sum(1 for r in results if r is None)
+        return list(pool.map(one, items))
+
+
+def judge(candidate: list[bool | None], baseline: list[bool | None], limit_points: float) -> tuple[bool, str, dict[str, Any]]:
+    """Paired comparison on the items the baseline answered: block when the 95 % interval of the
+    drop (stats.PairedDrop.interval) lies wholly above the limit."""
+    pairs = [(b, bool(c)) for b, c in zip(baseline, candidate, strict=True) if b is not None]
+    drop = pair([b for b, _ in pairs], [c for _, c in pairs])
+    low, high = (100 * x for x in drop.interval())
+    needed = items_needed(limit_points / 100)
+    passed = low <= limit_points
+    data = {"items": drop.n, "candidatePct": round(100 * drop.candidate, 2), "baselinePct": round(100 * drop.baseline, 2),
+            "dropPoints": round(100 * drop.drop, 2), "ci95": [round(low, 2), round(high, 2)], "lost": drop.lost, "gained": drop.gained,
+            "limitPoints": limit_points, "itemsNeeded": needed, "candidateErrors": sum(1 for c in candidate if c is None)}
+    detail = (f"{100 * drop.candidate:.1f}% vs live {100 * drop.baseline:.1f}% on {drop.n} paired prompts: drop {100 * drop.drop:.1f} "
+              f"points (95% CI {low:.1f} to {high:.1f}; {drop.lost} lost, {drop.gained} gained); blocks when the CI's lower bound "
+              f"exceeds {limit_points:g}")
+    if data["candidateErrors"]:
+        detail += f"; {data['candidateErrors']} candidate errors counted wrong"
+    if needed is not None and drop.n < needed:
+        detail += f"; too few items for a {limit_points:g}-point limit: {needed} are needed to block a {2 * limit_points:g}-point drop"
+    return passed, detail, data
+
+
+def eval_check(client: Client, baseline: Target | None, items: list[EvalItem], settings: GateSettings) -> tuple[Any, ...]:
+    """Both slots answer every item at once; the paired comparison judges the drop."""
+    if client.target.kind == "embedding":
+        return True, "not applicable to embedding models"
+    progress = Progress(len(items) * (2 if baseline else 1), settings.progress)
+    with ThreadPoolExecutor(2) as pool:
+        mine = pool.submit(answers, client, items, progress)
+        theirs = pool.submit(_baseline_answers, baseline, items, settings, progress)
+        cand, base = mine.result(), theirs.result()
+    if base is None:
+        right = sum(1 for c in cand if c)
+        return False, f"{100 * right / len(items):.1f}% on {len(items)} prompts; no baseline (pass --baseline-url)"
+    return judge(cand, base, settings.max_accuracy_drop)
 
 
 def run_gate(candidate: Target, baseline: Target | None, items: list[EvalItem], settings: GateSettings,
@@ -196,13 +222,15 @@ def run_gate(candidate: Target, baseline: Target | None, items: list[EvalItem], 
     client = Client(candidate, settings.timeout_seconds, settings.max_tokens)
     checks: list[Check] = []
 
-    def check(name: str, body: Callable[[], tuple[bool, str]]) -> bool:
+    def check(name: str, body: Callable[[], tuple[Any, ...]]) -> bool:
         began = clock()
+        data = None
         try:
-            passed, detail = body()
+            passed, detail, *extra = body()
+            data = extra[0] if extra else None
         except Exception as exc:  # any transport/shape failure blocks the release, with its reason
             passed, detail = False, _error(exc)
-        checks.append(Check(name, passed, detail, clock() - began))
+        checks.append(Check(name, passed, detail, clock() - began, data))
         return passed
 
     def health() -> tuple[bool, str]:
@@ -230,26 +258,11 @@ def run_gate(candidate: Target, baseline: Target | None, items: list[EvalItem], 
         ok = value <= settings.max_p95_ms and errors == 0
         return ok, f"p95 {value:.0f} ms over {len(samples)} requests (SLO {settings.max_p95_ms:.0f} ms), {errors} errors"
 
-    def evals() -> tuple[bool, str]:
-        if candidate.kind == "embedding":
-            return True, "not applicable to embedding models"
-        with ThreadPoolExecutor(2) as pool:
-            mine = pool.submit(accuracy, client, items)
-            theirs = pool.submit(_baseline_accuracy, baseline, items, settings)
-            (cand, cand_errors), base = mine.result(), theirs.result()
-        floor = None if base is None else base - settings.max_accuracy_drop
-        detail = f"{cand:.1f}% on {len(items)} prompts"
-        if cand_errors:
-            detail += f" ({cand_errors} errors)"
-        if base is None:
-            return False, detail + "; no baseline (pass --baseline-url)"
-        return cand >= floor, detail + f" vs live {base:.1f}% (floor {floor:.1f}%)"
-
     try:
         if check("health", health) and check("model", models):
             check("smoke", smoke)
             check("latency", latency)
-            check("eval", evals)
+            check("eval", lambda: eval_check(client, baseline, items, settings))
         else:
             done = {c.name for c in checks}
             checks.extend(Check(n, False, "skipped: candidate not serving") for n in ("model", "smoke", "latency", "eval") if n not in done)
@@ -258,17 +271,17 @@ def run_gate(candidate: Target, baseline: Target | None, items: list[EvalItem], 
     return GateReport(candidate.url + _slot_suffix(candidate), candidate.model, checks, clock() - start)
 
 
-def _baseline_accuracy(baseline: Target | None, items: list[EvalItem], settings: GateSettings) -> float | None:
+def _baseline_answers(baseline: Target | None, items: list[EvalItem], settings: GateSettings, progress: Progress) -> list[bool | None] | None:
     if baseline is None:
         return None
     client = Client(baseline, settings.timeout_seconds, settings.max_tokens)
     try:
-        value, errors = accuracy(client, items)
+        results = answers(client, items, progress)
     finally:
         client.close()
-    if errors == len(items):
+    if all(r is None for r in results):
         raise httpx.HTTPError("baseline unreachable: every eval request failed")
-    return value
+    return results
 
 
 def _slot_suffix(target: Target) -> str:

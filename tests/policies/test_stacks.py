@@ -151,7 +151,7 @@ def test_check_errors_are_one_line_with_exit_2(tmp_path):
     runner = CliRunner()
     assert runner.invoke(app, ["check"]).exit_code == 2
     missing = runner.invoke(app, ["check", "--inventory", str(tmp_path / "nope.json")])
-    assert missing.exit_code == 2 and "not a readable inventory" in missing.output
+    assert missing.exit_code == 2 and "nope.json: no such inventory" in missing.output
     (tmp_path / "c.json").write_text(json.dumps({"no-such-policy": "advisory"}))
     (tmp_path / "i.json").write_text(json.dumps(synthesized("dev").to_json()))
     bad = runner.invoke(app, ["check", "--inventory", str(tmp_path / "i.json"), "--policy-config", str(tmp_path / "c.json")])

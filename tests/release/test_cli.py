@@ -37,7 +37,7 @@ def run(*args: str):
 
 def test_status_single_and_multi_endpoint(root):
     single = json.loads(run("status", "dev", "--json").stdout)
-    assert single == {"stack": "dev", "endpoint": "chat", "history": [], "slots": {
+    assert single == {"stack": "dev", "endpoint": "chat", "history": [], "unfinished": None, "slots": {
         "blue": {"weight": 100, "model": "Qwen/Qwen2.5-7B-Instruct", "replicas": {"min": 0, "max": 2}},
         "green": {"weight": 0, "model": None, "replicas": {"min": 0, "max": 0}}}}
     multi = json.loads(run("status", "prod", "--json").stdout)

@@ -10,8 +10,8 @@ import pytest
 
 from llmctl.release import ops
 from llmctl.release.errors import ReleaseError
-from llmctl.release.gate import GateSettings, Target, load_eval_set, p95, run_gate
-from tests.release.standin import StandIn, copy_project, eval_answers
+from llmctl.release.gate import EvalItem, GateSettings, Target, load_eval_set, p95, run_gate
+from tests.release.standin import StandIn, copy_project
 from tests.support.paths import REPO_ROOT
 
 MODEL = "meta-llama/Llama-3.1-70B-Instruct"  # prod chat, both slots
@@ -37,7 +37,7 @@ def test_good_candidate_passes_through_the_slot_header(prod):
     completions = [r for r in green.requests if r[1] == "/v1/chat/completions"]
     # smoke + release.latencyRequests (20) + the chat eval set (evals/chat.jsonl, 22 prompts)
     assert len(completions) == 1 + 20 + 22
-    assert "100.0% on 22 prompts vs live 100.0%" in report.checks[-1].detail
+    assert report.checks[-1].detail.startswith("100.0% vs live 100.0% on 22 paired prompts: drop 0.0 points (95% CI -14.9 to 14.9")
 
 
 def test_broken_candidate_is_blocked_fast(prod):
@@ -58,7 +58,8 @@ def test_wrong_answers_are_blocked_by_the_eval(prod):
     checks = {c.name: c for c in report.checks}
     assert not report.passed
     assert [n for n, c in checks.items() if not c.passed] == ["eval"]
-    assert checks["eval"].detail.startswith("0.0% on 22 prompts vs live 100.0% (floor 98.0%)")
+    assert checks["eval"].detail.startswith("0.0% vs live 100.0% on 22 paired prompts: drop 100.0 points (95% CI 79.0 to 100.0; "
+                                            "22 lost, 0 gained); blocks when the CI's lower bound exceeds 2")
 
 
 def test_slow_candidate_is_blocked_by_the_latency_slo(prod):
@@ -92,17 +93,34 @@ def test_unreachable_baseline_blocks_the_release(prod):
     assert "baseline unreachable" in report.checks[-1].detail
 
 
-def test_accuracy_drop_threshold_is_in_points():
-    items = load_eval_set(REPO_ROOT / "evals" / "default.jsonl")
-    answers = eval_answers("default.jsonl")
-    one_wrong = dict(answers, **{items[0].prompt: "no idea"})  # 23/24 = 95.8%
-    settings = GateSettings(latency_requests=5, max_p95_ms=5000, max_accuracy_drop=2.0)
-    with StandIn("good", "m", answers=one_wrong) as cand, StandIn("good", "m", answers=answers) as base:
-        strict = run_gate(Target(cand.url, "m"), Target(base.url, "m"), items, settings)
-        lenient = run_gate(Target(cand.url, "m"), Target(base.url, "m"), items,
-                           GateSettings(latency_requests=5, max_p95_ms=5000, max_accuracy_drop=5.0))
-    assert not strict.passed and "95.8% on 24 prompts vs live 100.0% (floor 98.0%)" in strict.checks[-1].detail
-    assert lenient.passed
+def _items(n: int) -> list:
+    return [EvalItem(f"What is {i} + {i}? Answer with the number only.", str(2 * i)) for i in range(n)]
+
+
+def _run_eval(items, wrong: set[int], baseline_wrong: set[int] = frozenset(), limit: float = 2.0):
+    right = {item.prompt: f"{item.expected}" for item in items}
+    cand = dict(right, **{items[i].prompt: "no idea" for i in wrong})
+    base = dict(right, **{items[i].prompt: "no idea" for i in baseline_wrong})
+    settings = GateSettings(latency_requests=5, max_p95_ms=5000, max_accuracy_drop=limit)
+    with StandIn("good", "m", answers=cand) as c, StandIn("good", "m", answers=base) as b:
+        return run_gate(Target(c.url, "m"), Target(b.url, "m"), items, settings).checks[-1]
+
+
+def test_one_lost_answer_in_24_is_not_evidence_of_a_2_point_drop():
+    """With 24 items one answer is 4.2 points: the paired interval says so, and the set is too small."""
+    check = _run_eval(_items(24), wrong={0})
+    assert check.passed
+    assert check.data == {"items": 24, "candidatePct": 95.83, "baselinePct": 100.0, "dropPoints": 4.17, "ci95": [-10.05, 20.24],
+                          "lost": 1, "gained": 0, "limitPoints": 2.0, "itemsNeeded": 313, "candidateErrors": 0}
+    assert check.detail.endswith("too few items for a 2-point limit: 313 are needed to block a 4-point drop")
+
+
+def test_a_real_drop_on_a_large_enough_set_is_blocked_and_a_small_one_passes():
+    items = _items(400)
+    blocked = _run_eval(items, wrong=set(range(0, 400, 20)))  # 20 of 400 lost: 5 points
+    assert not blocked.passed and blocked.data["ci95"][0] > 2 and "too few" not in blocked.detail
+    noise = _run_eval(items, wrong={3, 77, 150, 260}, baseline_wrong={5, 90, 300})  # 4 lost, 3 gained: 0.25 points
+    assert noise.passed and (noise.data["lost"], noise.data["gained"], noise.data["dropPoints"]) == (4, 3, 0.25)
 
 
 def test_default_url_is_the_endpoint_host_with_the_slot_header(prod):

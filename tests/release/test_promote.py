@@ -196,8 +196,12 @@ def test_interrupt_restores_a_consistent_stack_file(root, prod, how):
     fake.root = root
     handler = signal.getsignal(signal.SIGTERM)
     outcome = ops.promote(prod, "chat", "green", [10, 50, 100], fake, passing, ok_watch)
-    assert outcome.code == 130 and "run `pulumi up` to re-converge" in outcome.lines[-1]
+    assert outcome.code == 130 and outcome.lines[-1] == "chat: interrupted; stack file restored to blue 100 / green 0; restored weights applied"
     assert stack_bytes(root, "prod") == before
+    # the 10 % step reached the Ingress before the interrupt: undone on the cluster too, and recorded as applied
+    assert ingress_calls(fake) == [{"blue": 90, "green": 10}, {"blue": 100, "green": 0}]
+    last = hist.load_history(root, "prod").releases[-1]
+    assert (last.outcome, last.applied, last.to.as_dict()) == ("interrupted", True, {"blue": 100, "green": 0})
     assert signal.getsignal(signal.SIGTERM) is handler
     assert not list((root / "stacks").glob(".*.tmp"))
 
@@ -261,7 +265,7 @@ def test_history_file_is_validated(root):
     with pytest.raises(ReleaseError, match=r"stacks/releases/prod.json: not valid JSON"):
         hist.load_history(root, "prod")
     path.write_text(json.dumps({"stack": "dev", "releases": []}))
-    with pytest.raises(ReleaseError, match="records stack 'dev', expected 'prod'"):
+    with pytest.raises(ReleaseError, match="records stack .dev., expected .prod.; nothing was changed"):
         hist.load_history(root, "prod")
 
 

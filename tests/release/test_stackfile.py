@@ -66,13 +66,19 @@ def test_interrupted_write_leaves_the_old_file_and_no_temp(root, monkeypatch):
     assert sorted(p.name for p in path.parent.iterdir()) == ["Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yaml"]
 
 
-def test_a_layout_ruamel_cannot_keep_is_refused(root):
+def test_a_layout_ruamel_cannot_keep_is_refused_by_prepare_but_weights_edit_in_place(root):
     path = root / "stacks" / "Pulumi.dev.yaml"
-    # Sequences flush with their key: a valid layout this tool would rewrite, so it refuses instead.
+    # Sequences flush with their key: a valid layout ruamel would rewrite, so set_slot refuses...
     path.write_text(path.read_text().replace("    adminRoleArns:\n      - arn", "    adminRoleArns:\n    - arn"))
     before = path.read_bytes()
-    with pytest.raises(ReleaseError, match="cannot rewrite the weights without changing other lines"):
-        set_weights(path, "stacks/Pulumi.dev.yaml", "chat", {"blue": 100, "green": 0})
     with pytest.raises(ReleaseError, match="cannot set the slot without changing other lines"):
         set_slot(path, "stacks/Pulumi.dev.yaml", "chat", "green", "org/m", None, None)
     assert path.read_bytes() == before
+    # ...while weights are edited digit by digit, whatever the layout around them.
+    set_slot(root / "stacks" / "Pulumi.staging.yaml", "stacks/Pulumi.staging.yaml", "chat", "green", "org/m", None, 1)
+    staging = root / "stacks" / "Pulumi.staging.yaml"
+    text = staging.read_text().replace("      weights:\n        blue: 100\n        green: 0\n",
+                                       "      weights: {blue: 100,   green: 0}  # flow style, odd spacing\n", 1)
+    staging.write_text(text)
+    set_weights(staging, "stacks/Pulumi.staging.yaml", "chat", {"blue": 60, "green": 40})
+    assert staging.read_text() == text.replace("{blue: 100,   green: 0}", "{blue: 60,   green: 40}")
