@@ -206,26 +206,10 @@ class StackConfig(ConfigModel):
                                     f"vLLM refuses it: use gpus {fits}")
 
     def warnings(self) -> list[str]:
-        """Not errors, but worth a line: models the catalog (components/catalog/models.py) lacks,
-        and catalogued models whose weights alone exceed what a GPU the pool may pick holds."""
-        found = []
-        for name, endpoint in self.endpoints.items():
-            pool = self.gpu.pool(endpoint.pool)
-            for slot in SLOTS:
-                cfg = getattr(endpoint.slots, slot)
-                key = f"llm-platform:endpoints.{name}.slots.{slot}"
-                facts = model_facts(cfg.model) if cfg.model else None
-                if cfg.model and facts is None:
-                    found.append(f"{key}.model: {cfg.model} is not in components/catalog/models.py; "
-                                 f"its tensor parallel size is not checked against its attention heads")
-                elif facts and pool is not None and (types := eligible_instance_types(pool, cfg)):
-                    smallest = min(INSTANCE_TYPES[t].gpu_memory_gib for t in types)
-                    per_gpu = facts.weights_gb / cfg.tensor_parallel_size
-                    if per_gpu > smallest * cfg.gpu_memory_utilization:
-                        found.append(f"{key}: {cfg.model} needs {per_gpu:.1f} GB of weights per GPU at tensor parallel "
-                                     f"{cfg.tensor_parallel_size}, but pool {pool.name} may place it on {smallest} GiB GPUs; "
-                                     f"raise gpus or set minGpuMemoryGib")
-        return found
+        """Not errors, but worth a line (infra/model_checks.py)."""
+        from infra.model_checks import model_warnings
+
+        return model_warnings(self)
 
 
 class _KeyError(ValueError):
