@@ -5,6 +5,7 @@ No resources are defined here directly; each concept lives in its component unde
 
 import pulumi
 
+from components.admission.component import Admission, AdmissionArgs
 from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_PLACEMENT
@@ -15,9 +16,11 @@ from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
 from components.endpoint.names import namespace
+from components.gateway.names import GATEWAY_NAMESPACE
 from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
+from components.karpenter.iam import node_role_name
 from components.model_store.component import ModelStore, ModelStoreArgs
 from components.network.component import Network, NetworkArgs
 from components.nvidia.component import NvidiaStack, NvidiaStackArgs
@@ -43,7 +46,7 @@ aws_opts = pulumi.ResourceOptions(provider=aws)
 name = cluster_name(cfg)
 
 # --- aws core: boundary, network, cluster ---
-boundary = Boundary(name, BoundaryArgs(cluster_name=name, region=cfg.region), opts=aws_opts)
+boundary = Boundary(name, BoundaryArgs(cluster_name=name, region=cfg.region, passed_role_name=node_role_name(name)), opts=aws_opts)
 network = Network(
     name,
     NetworkArgs(config=cfg.network, cluster_name=name, region=cfg.region, boundary_arn=boundary.policy_arn),
@@ -54,7 +57,7 @@ cluster = Cluster(
     ClusterArgs(
         config=cfg.cluster, cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
         private_subnet_ids=network.private_subnet_ids, intra_subnet_ids=network.intra_subnet_ids,
-        boundary_arn=boundary.policy_arn, stack_tags=dict(cfg.tags),
+        boundary_arn=boundary.workload_arn, controller_boundary_arn=boundary.controller_arn, stack_tags=dict(cfg.tags),
     ),
     opts=aws_opts,
 )
@@ -83,7 +86,8 @@ TeamVolumes(
 karpenter = Karpenter(
     f"{name}-karpenter",
     KarpenterArgs(
-        cluster_name=name, cluster_arn=cluster.arn, boundary_policy_arn=boundary.policy_arn, config=cfg.gpu.karpenter,
+        cluster_name=name, cluster_arn=cluster.arn, boundary_policy_arn=boundary.workload_arn, controller_boundary_arn=boundary.controller_arn,
+        config=cfg.gpu.karpenter,
         system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
@@ -149,5 +153,14 @@ endpoints = {
     )
     for endpoint_name, endpoint in cfg.endpoints.items()
 }
+# --- admission: load balancers only where the stack fronts itself, routes only from its namespaces ---
+admission = Admission(
+    f"{name}-admission",
+    AdmissionArgs(
+        load_balancer_namespaces=[GATEWAY_NAMESPACE], route_namespaces=[namespace(e) for e in cfg.endpoints],
+        internet_facing=cfg.ingress.scheme == "internet-facing", depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+)
 pulumi.export("albGroup", alb.group_name)
 pulumi.export("endpoints", {n: {"namespace": e.namespace, "ingress": e.ingress_name} for n, e in endpoints.items()})

@@ -151,10 +151,10 @@ class StackConfig(ConfigModel):
                         f"no instance type of pool {pool.name} fits {cfg.gpus} GPU(s), {cfg.cpu:g} vCPU and {cfg.memory_gib} GiB "
                         f"(a node keeps 0.5 vCPU and 10% of memory for itself); lower cpu/memoryGib or add larger sizes to the pool",
                     )
-                if not cfg.empty and cfg.image is None and not self.registry.builds and self.registry.image is None:
+                if not cfg.empty and cfg.image is None and not self.registry.builds and self.registry.image is None and not self.registry.promote_from:
                     raise _KeyError(
                         ("registry", "buildImage"), self.registry.build_image,
-                        f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image or the slot's image",
+                        f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image, registry.promoteFrom or the slot's image",
                     )
         self._node_pools()
         routes: dict[tuple[str | None, str], str] = {}

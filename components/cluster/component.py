@@ -46,6 +46,8 @@ class ClusterArgs:
     private_subnet_ids: list[pulumi.Input[str]]
     intra_subnet_ids: list[pulumi.Input[str]]
     boundary_arn: pulumi.Input[str]
+    # The cluster role scales managed node groups (AmazonEKSClusterPolicy): the controller boundary.
+    controller_boundary_arn: pulumi.Input[str]
     stack_tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -78,7 +80,7 @@ class Cluster(pulumi.ComponentResource):
 
         # ---- control-plane role ------------------------------------------------------------
         role = aws.iam.Role(
-            f"{name}-cluster", assume_role_policy=json.dumps(cluster_trust()), permissions_boundary=args.boundary_arn,
+            f"{name}-cluster", assume_role_policy=json.dumps(cluster_trust()), permissions_boundary=args.controller_boundary_arn,
             tags=tags("cluster-role"), opts=child,
         )
         attachments = [
@@ -191,7 +193,7 @@ class Cluster(pulumi.ComponentResource):
         )
         self.system_node_group = nodes.node_group
         ebs_role, ebs_identity = pod_identity_role(
-            f"{name}-ebs-csi", f"{name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system",
+            f"{name}-ebs-csi", f"{name}-ebs-csi", name=f"{cluster_name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system",
             service_account="ebs-csi-controller-sa", boundary_arn=args.boundary_arn, tags=tags("ebs-csi"), opts=child,
         )
         for p in EBS_CSI_MANAGED_POLICIES:

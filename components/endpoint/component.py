@@ -18,6 +18,7 @@ from components.cost.prices import replica_hour_usd, spot_fraction
 from components.endpoint import manifests
 from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig
 from components.endpoint.names import ENDPOINT_TYPE, ingress_resource_name, namespace
+from components.endpoint.network_policy import apply_network_policies
 from components.endpoint.slots import slot_plan
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
@@ -60,7 +61,7 @@ class Endpoint(pulumi.ComponentResource):
         cfg = args.config
         child = pulumi.ResourceOptions(parent=self)
         ns = apply(f"{name}-namespace", manifests.namespace_manifest(name, cfg.team, args.environment, args.kubernetes_version), child)
-        apply(f"{name}-network-policy", manifests.serving_network_policy(name, args.vpc_cidr), pulumi.ResourceOptions(parent=self, depends_on=[ns]))
+        apply_network_policies(self, name, cfg, args.cluster_name, args.vpc_cidr, args.region, ns)
         self.namespace = namespace(name)
         # The slots take the namespace as an output of the Namespace, so their objects wait for it.
         ns_name = ns.metadata.apply(lambda meta: meta["name"])

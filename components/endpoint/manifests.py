@@ -50,22 +50,6 @@ def namespace_manifest(endpoint: str, team: str, environment: str, kubernetes_ve
     }
 
 
-def serving_network_policy(endpoint: str, vpc_cidr: Any) -> dict[str, Any]:
-    """vLLM pods admit only their HTTP port, only from inside the VPC: the ALB's ip targets and
-    Prometheus both reach them from VPC addresses; peered networks and VPNs must come through the
-    ALB. `vpc_cidr` may be a Pulumi Output (it is only placed)."""
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "vllm-ingress", "namespace": namespace(endpoint)},
-        "spec": {
-            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}},
-            "policyTypes": ["Ingress"],
-            "ingress": [{"from": [{"ipBlock": {"cidr": vpc_cidr}}], "ports": [{"protocol": "TCP", "port": PORT}]}],
-        },
-    }
-
-
 def inbound_cidrs(ingress: IngressConfig, vpc_cidr: str) -> list[str]:
     return [str(c) for c in ingress.allowed_cidrs] or [vpc_cidr]
 

@@ -27,6 +27,7 @@ from components.serving import alerts, dashboard, iam, manifests, placement, sca
 from components.serving.models import SlotConfig
 from components.serving.vllm import PORT, compile_cache_uri, model_s3_uri
 from components.tagging import resource_tags
+from components.trust import role_name
 
 COMPONENT = "serving"
 
@@ -121,6 +122,7 @@ class ServingSlot(pulumi.ComponentResource):
         role, association = pod_identity_role(
             f"{name}-role",
             f"{name}-pod-identity",
+            name=pulumi.Output.from_input(args.cluster_name).apply(lambda c: role_name(c, args.endpoint, args.slot)),
             cluster_name=args.cluster_name,
             namespace=args.namespace,
             service_account=spec.service_account,

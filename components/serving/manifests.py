@@ -14,7 +14,7 @@ from components.coldstart.budget import Timeouts
 from components.endpoint.names import namespace as endpoint_namespace
 from components.observability import labels as lm
 from components.serving.models import SlotConfig
-from components.serving.vllm import MODEL_CACHE_PATH, PORT, extra_flags, serving_env
+from components.serving.vllm import MODEL_CACHE_PATH, PORT, extra_flags, model_flags, serving_env
 from components.tagging import label_value
 
 RUN_AS = 10001  # the serving image's user (serving-image/Dockerfile)
@@ -187,7 +187,7 @@ def _container(spec: SlotSpec) -> dict[str, Any]:
         "name": "vllm",
         "image": spec.image,
         "imagePullPolicy": "IfNotPresent",
-        "args": extra_flags(cfg.vllm_args),
+        "args": [*model_flags(cfg), *extra_flags(cfg.vllm_args)],
         "env": _env(spec),
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
         "resources": _resources(cfg),

@@ -71,6 +71,14 @@ class SlotConfig(ConfigModel):
         default="s3",
         description="`s3`: stream weights from the stack's model bucket (prefix = model id) over the S3 gateway endpoint; `hub`: download from the Hugging Face Hub through the NAT.",
     )
+    revision: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{40}$",
+        description="Full commit of the model repository the weights (and any remote code) come from; vLLM --revision. Required for hub weights in staging and prod (policy vllm-pinned-model).",
+    )
+    trust_remote_code: bool = Field(
+        default=False,
+        description="Run Python shipped in the model repository (vLLM --trust-remote-code); only with `revision` pinned, so the code that runs is the code reviewed.",
+    )
     image: PinnedImage | None = Field(
         default=None, description="Pinned serving image (by digest or immutable tag); the stack's built image when omitted."
     )
@@ -160,6 +168,14 @@ class SlotConfig(ConfigModel):
         if limit is not None and shm >= limit:
             raise ValueError(f"shmGib ({shm}) must be below the memory limit ({limit} GiB): /dev/shm is memory")
         return shm
+
+    @model_validator(mode="after")
+    def _remote_code(self) -> SlotConfig:
+        if self.trust_remote_code and self.revision is None:
+            raise ValueError(
+                "trustRemoteCode runs the model repository's Python in the serving pod: pin revision to a full 40-hex commit"
+            )
+        return self
 
     @property
     def empty(self) -> bool:

@@ -37,6 +37,12 @@ def extra_flags(vllm_args: dict[str, Any]) -> list[str]:
     return argv
 
 
+def model_flags(config: SlotConfig) -> list[str]:
+    """The slot's pinned model commit and its remote-code opt-in (validated together in SlotConfig)."""
+    argv = ["--revision", config.revision] if config.revision else []
+    return argv + (["--trust-remote-code"] if config.trust_remote_code else [])
+
+
 def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -118,4 +124,4 @@ def serve_flags(config: SlotConfig, s3_uri: str, aliases: tuple[str, ...] = (), 
             argv += ["--model-loader-extra-config", streamer_json(streamer)]
     else:
         argv += ["--download-dir", f"{MODEL_CACHE_PATH}/hub"]
-    return argv + extra_flags(config.vllm_args)
+    return argv + model_flags(config) + extra_flags(config.vllm_args)

@@ -49,6 +49,6 @@ def test_writes_are_scoped_to_resources_the_controller_tagged():
 
 
 def test_trust_is_pod_identity_only():
-    statement = pod_identity_trust()["Statement"][0]
+    statement = pod_identity_trust("111122223333", "c", "kube-system", "aws-load-balancer-controller")["Statement"][0]
     assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]

@@ -54,6 +54,7 @@ def _vllm_deployment(slot: str, replicas: int | None) -> dict[str, Any]:
                     "name": "vllm",
                     "image": IMAGE,
                     "args": ["--model", "Qwen/Qwen2.5-7B-Instruct", "--shutdown-timeout", "90"],
+                    "env": [{"name": "MODEL_S3_URI", "value": "s3://llm-platform-models/Qwen/Qwen2.5-7B-Instruct/"}],
                     "resources": {"requests": {"cpu": "4", "memory": "28Gi", "nvidia.com/gpu": "1"},
                                   "limits": {"memory": "28Gi", "nvidia.com/gpu": "1"}},
                     "startupProbe": {"httpGet": {"path": "/health", "port": 8000}, "failureThreshold": 120},
@@ -137,6 +138,8 @@ def resources() -> list[dict[str, Any]]:
             "name": "llm-platform/vllm", "imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True},
             "tags": {"component": "registry"}}, True),
         (REGISTRY, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "vllm", {"repository": "llm-platform/vllm", "policy": "{}"}, False),
+        (REGISTRY, "docker-build:index:Image", "vllm-image", {
+            "buildArgs": {"VLLM_VERSION": "0.33.0", "VLLM_BASE_DIGEST": "b" * 64}, "push": True}, False),
         (REGISTRY, "aws:s3/bucket:Bucket", "models", {"bucket": "llm-platform-prod-models", "tags": {"component": "registry"}}, True),
         (REGISTRY, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "models", {
             "bucket": "llm-platform-prod-models", "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,

@@ -172,13 +172,22 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
      [f"{DEP}: container vllm image 'vllm/vllm-openai:latest' is not pinned; use a digest (@sha256:...) or a release tag"]),
     ("vllm-image-pinned", _set("Deployment", None, f"{C}.image", "vllm/vllm-openai:v0.33.0"),
      [f"{DEP}: container vllm image 'vllm/vllm-openai:v0.33.0' is tag-pinned outside the stack's ECR; pin it by digest"]),
+    ("vllm-pinned-model", _set("Deployment", None, f"{C}.args", ["--model", "org/m", "--shutdown-timeout", "90", "--trust-remote-code"]),
+     [f"{DEP}: --trust-remote-code without --revision <40-hex commit>; set the slot's revision (and trustRemoteCode: true)"]),
+    ("vllm-pinned-model", _both(_set("Deployment", None, f"{C}.env", []),
+                                _set("Deployment", None, f"{C}.args", ["--model", "org/m", "--shutdown-timeout", "90", "--revision", "main"])),
+     [f"{DEP}: hub weights without --revision <40-hex commit>; pin the slot's revision so every replica loads the same weights"]),
+    ("image-base-digest", _set("Image", None, "buildArgs.VLLM_BASE_DIGEST", _DELETE),
+     ["Image vllm-image: no base image digest; set registry.baseImageDigest to the sha256 of vllm/vllm-openai:v<vllmVersion> "
+      "(docker buildx imagetools inspect)"]),
     ("vllm-shm", _set("Deployment", None, "spec.template.spec.volumes.0.emptyDir", {"medium": "Memory"}),
      [f"{DEP}: /dev/shm volume dshm is not a sized in-memory emptyDir; set emptyDir medium Memory and sizeLimit"]),
     ("vllm-graceful-shutdown", _set("Deployment", None, "spec.template.spec.terminationGracePeriodSeconds", 60),
      [f"{DEP}: terminationGracePeriodSeconds 60 < preStop sleep 15 + --shutdown-timeout 90; raise it to at least 105 or in-flight "
       "requests are cut off"]),
     ("vllm-graceful-shutdown", _both(_set("Deployment", None, f"{C}.args", ["--model", "Qwen/Qwen2.5-7B-Instruct"]),
-                                     _set("Deployment", None, f"{C}.env", [{"name": "SHUTDOWN_TIMEOUT", "value": "200"}])),
+                                     _set("Deployment", None, f"{C}.env", [{"name": "SHUTDOWN_TIMEOUT", "value": "200"},
+                                                                                  {"name": "MODEL_S3_URI", "value": "s3://b/m/"}])),
      [f"{DEP}: terminationGracePeriodSeconds 120 < preStop sleep 15 + --shutdown-timeout 200; raise it to at least 215 or in-flight "
       "requests are cut off"]),
     ("vllm-pdb", _set("PodDisruptionBudget", None, "spec.selector.matchLabels.slot", "green"),

@@ -21,7 +21,10 @@ from tests.support.paths import STACKS
 @pytest.mark.parametrize("stack", STACKS)
 def test_synthesized_stack_passes_every_policy(stack):
     result = check_inventory(synthesized(stack))
-    assert [(v.policy, v.resource, v.message) for v in result.violations] == []
+    # One known advisory: dev builds the image and its stack file does not yet pin
+    # registry.baseImageDigest (the vllm/vllm-openai digest is set by whoever deploys; docs/security.md).
+    known = [("image-base-digest", "advisory")] if stack == "dev" else []
+    assert [(v.policy, v.level) for v in result.violations] == known
     assert result.exit_code == 0
 
 
