@@ -9,6 +9,7 @@ from components.admission.component import Admission, AdmissionArgs
 from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_PLACEMENT
+from components.coldstart import imagecache
 from components.cost.component import CostAllocation, CostAllocationArgs
 from components.cost.storage import TeamVolumes, TeamVolumesArgs
 from components.endpoint.component import Endpoint, EndpointArgs
@@ -91,11 +92,17 @@ karpenter = Karpenter(
     ),
     opts=platform_opts,
 )
+# The image cache `llmctl image cache` recorded for this stack, used only while it holds the
+# serving image the stack runs (else SOCI parallel pull and a warning).
+image_sources = imagecache.image_sources(
+    list(cfg.gpu.pools), imagecache.load_record(pulumi.get_stack()), cfg.region, imagecache.serving_key(cfg.registry)
+)
 gpu_pools = GpuPools(
     f"{name}-gpu",
     GpuPoolsArgs(
         cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs,
-        node_pools=plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags), depends_on=[karpenter.release],
+        node_pools=plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags), image_sources=image_sources,
+        depends_on=[karpenter.release],
     ),
     opts=platform_opts,
 )

@@ -108,9 +108,13 @@ class SlotConfig(ConfigModel):
     )
     shm_gib: int = Field(default=16, ge=1, le=512, description="/dev/shm size (memory-backed; NCCL and the API server use it); counts against the memory limit.")
     model_cache_gib: int = Field(default=200, ge=10, le=8000, description="Model cache volume size limit on the node data volume.")
-    startup_minutes: int = Field(
-        default=40, ge=5, le=180,
-        description="Budget from container start to /health OK (weight streaming + engine start); the startupProbe allows this long.",
+    startup_minutes: int | None = Field(
+        default=None, ge=5, le=180,
+        description="Override of the startup probe's budget (container start to /health OK); computed from the cold-start model (`llmctl coldstart`) when omitted.",
+    )
+    compile_cache: bool = Field(
+        default=True,
+        description="Keep vLLM's torch.compile cache in the model bucket (compile-cache/<model>/vllm-<version>/<gpu>/): restored at start, uploaded after the first successful start.",
     )
     pre_stop_seconds: int = Field(
         default=20, ge=0, le=300, description="Sleep before SIGTERM so the ALB deregisters the pod before vLLM stops taking requests."

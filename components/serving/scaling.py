@@ -108,9 +108,10 @@ def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
         "maxReplicaCount": maximum,
         "pollingInterval": scaling.polling_seconds,
         "cooldownPeriod": scaling.cooldown_seconds,
-        # A new replica reports no queue for its first minutes (weights loading); don't let KEDA
-        # scale a freshly woken slot back to zero before it ever served.
-        "initialCooldownPeriod": cfg.startup_minutes * 60,
+        # A new replica reports no queue for its first minutes (node launch, weights loading); don't
+        # let KEDA scale a freshly woken slot back to zero before it ever served: the whole
+        # computed cold start (twice the worst case, components/coldstart).
+        "initialCooldownPeriod": spec.rollout_seconds,
         # Prometheus down or the query failing: hold a safe floor instead of freezing or dropping.
         "fallback": {"failureThreshold": 3, "replicas": min(fallback_replicas, spec.max_replicas)},
         "advanced": {"horizontalPodAutoscalerConfig": {"behavior": _hpa_behavior(scaling)}},

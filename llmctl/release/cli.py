@@ -47,9 +47,14 @@ def make_capacity_reader(kubeconfig: str | None, context: str | None) -> Deploym
 def _capacity_wait(target: ops.Stack, name: str, to: str, timeout: float | None, poll: float, kubeconfig: str | None,
                    context: str | None) -> Any:
     """Before traffic first moves to `to`: wait for its Deployment to have the live slot's ready replicas.
-    Default timeout: the slot's startup budget plus 10 minutes for a GPU node to launch and join."""
-    slot = getattr(target.cfg.endpoints[name].slots, to)
-    wait = CapacityWait(make_capacity_reader(kubeconfig, context), timeout if timeout is not None else slot.startup_minutes * 60 + 600,
+    Default timeout: the slot's computed cold start from node request to ready (components/coldstart),
+    the same figure as its Deployment's progress deadline."""
+    from components.coldstart.sizing import slot_sizing
+
+    endpoint = target.cfg.endpoints[name]
+    slot = getattr(endpoint.slots, to)
+    default = slot_sizing(target.cfg.gpu.pool(endpoint.pool), slot).timeouts.rollout_seconds
+    wait = CapacityWait(make_capacity_reader(kubeconfig, context), timeout if timeout is not None else default,
                         poll, echo=lambda line: typer.echo(f"{name}: {line}", err=True))
     return lambda: wait(namespace(name), deployment_name(name, to), deployment_name(name, ops.other(to)), slot.replicas.max)
 

@@ -14,8 +14,11 @@ MODEL = SlotConfig(model="meta-llama/Llama-3.1-70B-Instruct", gpus=4, memory_gib
 
 
 def test_startup_budget_covers_the_configured_minutes():
-    period, failures = manifests.startup_probe_budget(MODEL)
+    period, failures = manifests.startup_probe_budget(45 * 60)
     assert period * failures == 45 * 60
+    probe = manifests.deployment(spec_for(MODEL))["spec"]["template"]["spec"]["containers"][0]["startupProbe"]
+    assert probe["periodSeconds"] * probe["failureThreshold"] == 45 * 60
+    assert manifests.startup_probe_budget(61, period=10) == (10, 7)  # rounds up, never short
 
 
 def test_grace_period_covers_pre_stop_and_vllm_drain():

@@ -4,13 +4,17 @@ serving invariants (GPU, probes, drain, security, autoscaling, monitoring, least
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
+from components.coldstart.budget import worst_case
+from components.coldstart.models import model_facts
 from components.gpu_pools.attribution import slot_node_pool
 from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
 from components.serving.manifests import DO_NOT_DISRUPT, RUN_AS
 from components.serving.models import SlotConfig
+from components.serving.placement import eligible_instance_types
 from tests.serving.helpers import exported_metric_names, objects, record_slot, slot_args, stack_slots, vllm_metrics_in
 from tests.support.manifests import validation_errors
 
@@ -58,7 +62,10 @@ def test_deployment_invariants(case):
     assert {m["mountPath"] for m in container["volumeMounts"]} == {"/dev/shm", "/models-cache"}
     startup = container["startupProbe"]
     assert startup["httpGet"]["path"] == "/health"
-    assert startup["periodSeconds"] * startup["failureThreshold"] >= 30 * 60
+    # The probe follows the computed cold start: twice the worst case from container start
+    # (slowest eligible node, no compile cache), never less than 5 minutes.
+    worst = worst_case(model_facts(cfg.model), cfg.gpus, eligible_instance_types(args.pool, cfg))
+    assert startup["periodSeconds"] * startup["failureThreshold"] == max(300, math.ceil(worst.container_seconds * 2 / 60) * 60)
     assert container["readinessProbe"]["httpGet"]["path"] == "/health"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
@@ -137,8 +144,9 @@ def test_role_reads_only_its_model_within_the_boundary(case):
     assert role.inputs["permissionsBoundary"] == args.boundary_arn
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert role.tags["team"] == args.team and role.tags["model"] == args.config.model
-    (policy,) = inventory.of_type("aws:iam/rolePolicy:RolePolicy")
-    statements = json.loads(policy.inputs["policy"])["Statement"]
+    policies = {r.name.rsplit("-", 2)[-2] + "-" + r.name.rsplit("-", 1)[-1]: r for r in inventory.of_type("aws:iam/rolePolicy:RolePolicy")}
+    assert set(policies) == {"read-weights", "compile-cache"}
+    statements = json.loads(policies["read-weights"].inputs["policy"])["Statement"]
     get = next(s for s in statements if s["Action"] == ["s3:GetObject"])
     assert get["Resource"] == [f"arn:aws:s3:::models-bkt/{args.config.model}/*"]
     listing = next(s for s in statements if s["Action"] == ["s3:ListBucket"])
@@ -151,6 +159,12 @@ def test_role_reads_only_its_model_within_the_boundary(case):
     assert dep["spec"]["template"]["spec"]["serviceAccountName"] == sa["metadata"]["name"]
     env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["MODEL_S3_URI"] == f"s3://models-bkt/{args.config.model}/"
+    # The compile cache: read and write only under compile-cache/<its model>/, which is where the pod writes.
+    assert env["COMPILE_CACHE_S3_URI"] == f"s3://models-bkt/compile-cache/{args.config.model}/"
+    cache = json.loads(policies["compile-cache"].inputs["policy"])["Statement"]
+    writes = [s for s in statements + cache if "s3:PutObject" in s["Action"]]
+    assert [w["Resource"] for w in writes] == [[f"arn:aws:s3:::models-bkt/compile-cache/{args.config.model}/*"]]
+    assert all("*" not in a for s in cache for a in s["Action"])
 
 
 def test_scale_to_zero_adds_a_gateway_wake_trigger():
