@@ -59,11 +59,11 @@ $(SCAN_STAMP): locks/scan.txt
 	$(SCAN_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r locks/scan.txt
 	touch $(SCAN_STAMP)
 
-## Checkov, offline, over every stack's rendered manifests (build/<stack>/manifests) and the serving
-## image's Dockerfile; every skipped check is justified in .checkov.yaml.
+## Checkov, offline, over every stack's rendered manifests (build/<stack>/manifests), the serving
+## image's Dockerfile and the GitHub workflows (.github); every skipped check is justified in .checkov.yaml.
 scan: $(STAMP) $(SCAN_STAMP)
 	$(BIN)/llmctl synth $(STACKS) > /dev/null
-	$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml $(foreach s,$(STACKS),--directory build/$(s)/manifests) --directory serving-image
+	$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml $(foreach s,$(STACKS),--directory build/$(s)/manifests) --directory serving-image --directory .github
 
 ## Synth wall time per stack and for 1/10/50 serving slots.
 bench: $(STAMP)
@@ -77,7 +77,7 @@ generate: $(STAMP)
 
 ## Re-resolve the hashed lock files from pyproject.toml and locks/scan.in (then run `make test`):
 ## dev = runtime + dev extras (make synth/test), runtime = what a deploy needs, scan = Checkov.
-UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 --no-annotate --custom-compile-command 'make lock'
+UV_COMPILE := $(BIN)/uv pip compile --quiet --constraint locks/constraints.txt --generate-hashes --universal --python-version 3.11 --no-annotate --custom-compile-command 'make lock'
 lock: $(STAMP)
 	$(UV_COMPILE) pyproject.toml --extra dev -o locks/dev.txt
 	$(UV_COMPILE) pyproject.toml -o locks/runtime.txt

@@ -9,13 +9,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.trust import pod_identity_trust
+from components.trust import account_of, pod_identity_trust
 
 
 def pod_identity_role(
     role_resource: str,
     association_resource: str,
     *,
+    name: pulumi.Input[str],
     cluster_name: pulumi.Input[str],
     namespace: pulumi.Input[str],
     service_account: pulumi.Input[str],
@@ -25,12 +26,18 @@ def pod_identity_role(
     association_opts: pulumi.ResourceOptions | None = None,
     **role_args: Any,
 ) -> tuple[aws.iam.Role, aws.eks.PodIdentityAssociation]:
-    """The role (Pod Identity trust, the stack's permissions boundary) and its association with
-    (cluster, namespace, service account). Callers attach the role's policies themselves.
-    `role_args` passes name, description, max_session_duration... through to the Role."""
+    """The role (Pod Identity trust scoped to this account, cluster, namespace and service account;
+    the boundary `boundary_arn`) and its association. `name` is the role's physical name,
+    `<cluster>-...` (components.trust.role_name). Callers attach the role's policies themselves.
+    `role_args` passes description, max_session_duration... through to the Role."""
+    # The boundary lives in the stack's account: its ARN names the account the trust must pin.
+    trust = pulumi.Output.all(boundary_arn, cluster_name, namespace, service_account).apply(
+        lambda v: json.dumps(pod_identity_trust(account_of(v[0]), v[1], v[2], v[3]))
+    )
     role = aws.iam.Role(
         role_resource,
-        assume_role_policy=json.dumps(pod_identity_trust()),
+        name=name,
+        assume_role_policy=trust,
         permissions_boundary=boundary_arn,
         tags=tags,
         opts=opts,

@@ -5,19 +5,23 @@ No resources are defined here directly; each concept lives in its component unde
 
 import pulumi
 
+from components.admission.component import Admission, AdmissionArgs
 from components.boundary.component import Boundary, BoundaryArgs
 from components.cluster.component import Cluster, ClusterArgs
 from components.cluster.render import SYSTEM_PLACEMENT
+from components.coldstart import imagecache
 from components.cost.component import CostAllocation, CostAllocationArgs
 from components.cost.storage import TeamVolumes, TeamVolumesArgs
 from components.cost.volumes import STORAGE_CLASS
-from components.endpoint.alb_controller import AlbController, AlbControllerArgs
 from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
 from components.endpoint.names import namespace
+from components.gateway.component import GatewayPlatform, GatewayPlatformArgs
+from components.gateway.names import GATEWAY_NAMESPACE
 from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
+from components.karpenter.iam import node_role_name
 from components.model_store.component import ModelStore, ModelStoreArgs
 from components.network.component import Network, NetworkArgs
 from components.nvidia.component import NvidiaStack, NvidiaStackArgs
@@ -43,7 +47,7 @@ aws_opts = pulumi.ResourceOptions(provider=aws)
 name = cluster_name(cfg)
 
 # --- aws core: boundary, network, cluster ---
-boundary = Boundary(name, BoundaryArgs(cluster_name=name, region=cfg.region), opts=aws_opts)
+boundary = Boundary(name, BoundaryArgs(cluster_name=name, region=cfg.region, passed_role_name=node_role_name(name)), opts=aws_opts)
 network = Network(
     name,
     NetworkArgs(config=cfg.network, cluster_name=name, region=cfg.region, boundary_arn=boundary.policy_arn),
@@ -54,7 +58,7 @@ cluster = Cluster(
     ClusterArgs(
         config=cfg.cluster, cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr,
         private_subnet_ids=network.private_subnet_ids, intra_subnet_ids=network.intra_subnet_ids,
-        boundary_arn=boundary.policy_arn, stack_tags=dict(cfg.tags),
+        boundary_arn=boundary.workload_arn, controller_boundary_arn=boundary.controller_arn, stack_tags=dict(cfg.tags),
     ),
     opts=aws_opts,
 )
@@ -83,16 +87,23 @@ TeamVolumes(
 karpenter = Karpenter(
     f"{name}-karpenter",
     KarpenterArgs(
-        cluster_name=name, cluster_arn=cluster.arn, boundary_policy_arn=boundary.policy_arn, config=cfg.gpu.karpenter,
+        cluster_name=name, cluster_arn=cluster.arn, boundary_policy_arn=boundary.workload_arn, controller_boundary_arn=boundary.controller_arn,
+        config=cfg.gpu.karpenter,
         system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
+)
+# The image cache `llmctl image cache` recorded for this stack, used only while it holds the
+# serving image the stack runs (else SOCI parallel pull and a warning).
+image_sources = imagecache.image_sources(
+    list(cfg.gpu.pools), imagecache.load_record(pulumi.get_stack()), cfg.region, imagecache.serving_key(cfg.registry)
 )
 gpu_pools = GpuPools(
     f"{name}-gpu",
     GpuPoolsArgs(
         cluster_name=name, node_role_name=karpenter.node_role_name, zones=network.azs,
-        node_pools=plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags), depends_on=[karpenter.release],
+        node_pools=plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags), image_sources=image_sources,
+        depends_on=[karpenter.release],
     ),
     opts=platform_opts,
 )
@@ -120,12 +131,14 @@ nvidia = NvidiaStack(
     f"{name}-nvidia", NvidiaStackArgs(pools=list(cfg.gpu.pools), depends_on=[karpenter.release, observability]), opts=platform_opts
 )
 
-# --- endpoints: the ALB controller, then one blue-green Endpoint per llm-platform:endpoints entry ---
-alb = AlbController(
-    f"{name}-alb",
-    AlbControllerArgs(
+# --- endpoints: the inference gateway, then one blue-green Endpoint per llm-platform:endpoints entry ---
+gateway = GatewayPlatform(
+    f"{name}-gateway",
+    GatewayPlatformArgs(
         cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, boundary_arn=boundary.policy_arn,
-        ingress=cfg.ingress, stack_tags=dict(cfg.tags), system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
+        config=cfg.gateway, hosts={n: e.route.host for n, e in cfg.endpoints.items()},
+        teams=sorted({*cfg.teams, *(e.team for e in cfg.endpoints.values())}), stack_tags=dict(cfg.tags),
+        system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
     ),
     opts=platform_opts,
 )
@@ -133,15 +146,25 @@ endpoints = {
     endpoint_name: Endpoint(
         endpoint_name,
         EndpointArgs(
-            config=endpoint, ingress=cfg.ingress, cluster_name=name, environment=cfg.environment, region=cfg.region,
+            config=endpoint, gateway=cfg.gateway, cluster_name=name, environment=cfg.environment, region=cfg.region,
             vpc_cidr=network.vpc_cidr, pool=cfg.gpu.pool(endpoint.pool),
             images={s: resolve_image(getattr(endpoint.slots, s).image, registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
             boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
-            cost=cfg.cost, controller_ready=alb.ready, serving_ready=list(observability.ready),
+            system=SYSTEM_PLACEMENT, cost=cfg.cost, gateway_ready=gateway.ready, key_values=gateway.key_values,
+            serving_ready=list(observability.ready),
         ),
         opts=platform_opts,
     )
     for endpoint_name, endpoint in cfg.endpoints.items()
 }
-pulumi.export("albGroup", alb.group_name)
-pulumi.export("endpoints", {n: {"namespace": e.namespace, "ingress": e.ingress_name} for n, e in endpoints.items()})
+# --- admission: load balancers only where the stack fronts itself, routes only from its namespaces ---
+admission = Admission(
+    f"{name}-admission",
+    AdmissionArgs(
+        load_balancer_namespaces=[GATEWAY_NAMESPACE], route_namespaces=[namespace(e) for e in cfg.endpoints],
+        internet_facing=cfg.gateway.scheme == "internet-facing", depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+)
+pulumi.export("gateway", {"name": gateway.gateway_name, "namespace": gateway.gateway_namespace})
+pulumi.export("endpoints", {n: {"namespace": e.namespace, "route": e.route_name} for n, e in endpoints.items()})

@@ -20,7 +20,8 @@ from components.catalog.models import model_facts
 from components.cluster.models import ClusterConfig, public_endpoint_error
 from components.config_base import ConfigModel
 from components.cost.models import CostConfig, Tags, validate_tags
-from components.endpoint.models import SLOTS, EndpointConfig, IngressConfig, ReleaseConfig
+from components.endpoint.models import SLOTS, EndpointConfig, ReleaseConfig
+from components.gateway.models import GatewayConfig
 from components.gpu_pools.attribution import problems as node_pool_problems
 from components.gpu_pools.models import GpuCapacityConfig
 from components.model_store.models import ModelStoreConfig
@@ -45,7 +46,7 @@ class StackConfig(ConfigModel):
     registry: RegistryConfig = Field(default_factory=RegistryConfig, description="ECR repository and the vLLM serving image.")
     model_store: ModelStoreConfig = Field(default_factory=ModelStoreConfig, description="S3 bucket serving slots stream model weights from.")
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig, description="In-cluster Prometheus, Grafana, KEDA and the DCGM exporter.")
-    ingress: IngressConfig = Field(default_factory=IngressConfig, description="The shared ALB in front of every endpoint.")
+    gateway: GatewayConfig = Field(default_factory=GatewayConfig, description="The inference gateway (Envoy behind an NLB) in front of every endpoint.")
     endpoints: dict[str, EndpointConfig] = Field(min_length=1, description="Named blue-green endpoints, one model each.")
     release: ReleaseConfig = Field(default_factory=ReleaseConfig, description="Release gates and canary steps for `llmctl release`.")
     cost: CostConfig = Field(default_factory=CostConfig, description="Cost-allocation tag activation, budget and estimate assumptions.")
@@ -148,25 +149,34 @@ class StackConfig(ConfigModel):
                         f"no instance type of pool {pool.name} fits {cfg.gpus} GPU(s), {cfg.cpu:g} vCPU and {cfg.memory_gib} GiB "
                         f"(a node keeps 0.5 vCPU and 10% of memory for itself); lower cpu/memoryGib or add larger sizes to the pool",
                     )
-                if not cfg.empty and cfg.image is None and not self.registry.builds and self.registry.image is None:
+                if not cfg.empty and cfg.image is None and not self.registry.builds and self.registry.image is None and not self.registry.promote_from:
                     raise _KeyError(
                         ("registry", "buildImage"), self.registry.build_image,
-                        f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image or the slot's image",
+                        f"endpoints.{name}.slots.{slot} serves {cfg.model} but no image is built or given; set buildImage: true, registry.image, registry.promoteFrom or the slot's image",
                     )
         self._node_pools()
-        routes: dict[tuple[str | None, str], str] = {}
-        for name, endpoint in self.endpoints.items():
-            # All endpoints share one ALB listener: two identical routes would shadow each other.
-            key = (endpoint.route.host, endpoint.route.path or "/")
-            if key in routes:
-                raise _KeyError(("endpoints", name, "route"), endpoint.route.model_dump(by_alias=True, exclude_none=True),
-                                f"endpoint {routes[key]} already uses this host and path; give each endpoint its own host or path")
-            routes[key] = name
-        alb_name = f"{self.tags['project']}-{self.environment}"  # the shared ALB is named after the cluster
-        if len(alb_name) > 32 or not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", alb_name):
-            raise _KeyError(("tags", "project"), self.tags["project"],
-                            f"the ALB is named <project>-<environment> ({alb_name!r}): at most 32 letters, digits and inner hyphens")
+        self._gateway_checks()
         return self
+
+    def _gateway_checks(self) -> None:
+        """Per-endpoint gateway settings: distinct hosts (one listener each), access to declared teams
+        only, and an NLB name AWS accepts."""
+        for name, endpoint in self.endpoints.items():
+            for i, team in enumerate(endpoint.access):
+                if team not in self.teams:
+                    raise _KeyError(("endpoints", name, "access", i), team,
+                                    f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams)) or '(none declared)'}")
+        hosts: dict[str, str] = {}
+        for name, endpoint in self.endpoints.items():
+            # One Gateway listener per endpoint host: two endpoints on one host would share a listener.
+            if endpoint.route.host in hosts:
+                raise _KeyError(("endpoints", name, "route", "host"), endpoint.route.host,
+                                f"endpoint {hosts[endpoint.route.host]} already uses this host; give each endpoint its own host")
+            hosts[endpoint.route.host] = name
+        lb_name = f"{self.tags['project']}-{self.environment}"  # the gateway's NLB is named after the cluster
+        if len(lb_name) > 32 or not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", lb_name):
+            raise _KeyError(("tags", "project"), self.tags["project"],
+                            f"the NLB is named <project>-<environment> ({lb_name!r}): at most 32 letters, digits and inner hyphens")
 
     def _node_pools(self) -> None:
         """Per-slot NodePools: team GPU limits and names (components/gpu_pools/attribution.py)."""
@@ -203,26 +213,10 @@ class StackConfig(ConfigModel):
                                     f"vLLM refuses it: use gpus {fits}")
 
     def warnings(self) -> list[str]:
-        """Not errors, but worth a line: models the catalog (components/catalog/models.py) lacks,
-        and catalogued models whose weights alone exceed what a GPU the pool may pick holds."""
-        found = []
-        for name, endpoint in self.endpoints.items():
-            pool = self.gpu.pool(endpoint.pool)
-            for slot in SLOTS:
-                cfg = getattr(endpoint.slots, slot)
-                key = f"llm-platform:endpoints.{name}.slots.{slot}"
-                facts = model_facts(cfg.model) if cfg.model else None
-                if cfg.model and facts is None:
-                    found.append(f"{key}.model: {cfg.model} is not in components/catalog/models.py; "
-                                 f"its tensor parallel size is not checked against its attention heads")
-                elif facts and pool is not None and (types := eligible_instance_types(pool, cfg)):
-                    smallest = min(INSTANCE_TYPES[t].gpu_memory_gib for t in types)
-                    per_gpu = facts.weights_gb / cfg.tensor_parallel_size
-                    if per_gpu > smallest * cfg.gpu_memory_utilization:
-                        found.append(f"{key}: {cfg.model} needs {per_gpu:.1f} GB of weights per GPU at tensor parallel "
-                                     f"{cfg.tensor_parallel_size}, but pool {pool.name} may place it on {smallest} GiB GPUs; "
-                                     f"raise gpus or set minGpuMemoryGib")
-        return found
+        """Not errors, but worth a line (infra/model_checks.py)."""
+        from infra.model_checks import model_warnings
+
+        return model_warnings(self)
 
 
 class _KeyError(ValueError):

@@ -151,9 +151,18 @@ from llmctl.cost.cli import cost_app  # noqa: E402  (sub-apps register after the
 
 app.add_typer(cost_app, name="cost")
 
+from llmctl.keys.cli import keys_app  # noqa: E402
 from llmctl.release.cli import release_app  # noqa: E402
 
 app.add_typer(release_app, name="release")
+app.add_typer(keys_app, name="keys")
+
+from llmctl.coldstart.cli import coldstart  # noqa: E402
+from llmctl.image.cli import image_app  # noqa: E402
+
+app.add_typer(image_app, name="image")
+
+app.command()(coldstart)
 
 
 def main() -> None:

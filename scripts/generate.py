@@ -84,7 +84,19 @@ def readme() -> str:
     text = (REPO_ROOT / "README.md").read_text()
     for table in (gpu_family_table(), policy_table()):
         text = replace_table(text, table)
-    return text
+    return replace_coldstart(text)
+
+
+def replace_coldstart(text: str) -> str:
+    """The cold-start table between its markers: `llmctl coldstart dev staging prod --markdown`."""
+    from components.coldstart.imagecache import load_record
+    from infra.config import load_stack
+    from llmctl.coldstart.render import README_BEGIN, README_END, readme_section
+    from llmctl.coldstart.report import stack_report
+
+    reports = [stack_report(stack, load_stack(stack, REPO_ROOT), load_record(stack, REPO_ROOT)) for stack in STACKS]
+    start, end = text.index(README_BEGIN), text.index(README_END) + len(README_END)
+    return text[:start] + readme_section(reports) + text[end:]
 
 
 def replace_table(text: str, table: str) -> str:
@@ -102,6 +114,7 @@ def replace_table(text: str, table: str) -> str:
 def golden(stack: str) -> Callable[[], str]:
     def render() -> str:
         from components.catalog import availability_zones
+        from components.coldstart import imagecache
         from components.gpu_pools.attribution import plan_node_pools
         from components.gpu_pools.manifests import dump, pool_manifests
         from components.karpenter.iam import node_role_name
@@ -111,8 +124,10 @@ def golden(stack: str) -> Callable[[], str]:
         cfg = load_stack(stack, REPO_ROOT)
         name = cluster_name(cfg)
         zones = availability_zones(cfg.region, cfg.network.az_count)
+        # The same image source the program picks (cache snapshot in step, else SOCI).
+        sources = imagecache.image_sources(list(cfg.gpu.pools), imagecache.load_record(stack), cfg.region, imagecache.serving_key(cfg.registry))
         plans = plan_node_pools(list(cfg.gpu.pools), cfg.endpoints, cfg.teams, cfg.tags)
-        return dump(pool_manifests(plans, name, node_role_name(name), zones))
+        return dump(pool_manifests(plans, name, node_role_name(name), zones, sources))
 
     return render
 
@@ -122,7 +137,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("docs/config-reference.md", config_reference, "the config models"),
     *(Artifact(f"policies/config/{env}.json", policy_config(env), "the policy rules' levels") for env in STACKS),
     Artifact("policies/llm_policies/platform_facts.json", platform_facts, "the GPU family catalog and the EKS log types"),
-    Artifact("README.md", readme, "the GPU family catalog and the policy rules (tables)"),
+    Artifact("README.md", readme, "the GPU family catalog, the policy rules and the cold-start budget (tables)"),
     *(Artifact(f"tests/golden/{stack}/gpu-pools.yaml", golden(stack), "the stack's GPU pools") for stack in STACKS),
 )
 

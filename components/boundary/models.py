@@ -1,12 +1,13 @@
-"""Naming of the permissions boundary. It has no stack settings: every stack gets the same
-boundary shape, scoped to its own region and account."""
+"""Naming of the permissions boundaries. They have no stack settings: every stack gets the same
+two boundaries, scoped to its own region, account and roles."""
 
 from __future__ import annotations
 
-# Path of the boundary policy. "/" keeps the ARN `arn:<partition>:iam::<account>:policy/<name>`, which
-# the boundary's own statements must name before the policy exists.
+# Path of the boundary policies. "/" keeps the ARN `arn:<partition>:iam::<account>:policy/<name>`,
+# which each boundary's own statements must name before the policy exists.
 BOUNDARY_PATH = "/"
 
 
-def boundary_name(cluster_name: str) -> str:
-    return f"{cluster_name}-boundary"
+def boundary_name(cluster_name: str, kind: str) -> str:
+    """`kind` is "workload" or "controller" (components.boundary.actions)."""
+    return f"{cluster_name}-{kind}-boundary"

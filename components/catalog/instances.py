@@ -16,6 +16,11 @@ class InstanceType:
     gpu_memory_gib: int = 0  # per GPU
     nvme_gb: int = 0  # local instance store, 0 when the type has none
     arch: str = "amd64"
+    # Network bandwidth in Gbps ("up to" figures for the smaller sizes: a freshly launched
+    # instance has its burst credits, and a cold start lasts minutes) and dedicated EBS
+    # bandwidth in Gbps; 0 = not catalogued (CPU types). Used by the cold-start budget.
+    network_gbps: float = 0
+    ebs_gbps: float = 0
 
     @property
     def family(self) -> str:
@@ -64,10 +69,25 @@ GPU_FAMILY_CATALOG: dict[str, GpuFamily] = {f.name: f for f in [
 def _gpu(family: str, rows: list[tuple[str, int, int, int, int]]) -> list[InstanceType]:
     info = GPU_FAMILY_CATALOG[family]
     return [
-        InstanceType(f"{family}.{size}", vcpu, mem, gpus, info.gpu_model, info.gpu_memory_gib, nvme)
+        InstanceType(f"{family}.{size}", vcpu, mem, gpus, info.gpu_model, info.gpu_memory_gib, nvme, "amd64", *_BANDWIDTH[f"{family}.{size}"])
         for size, gpus, vcpu, mem, nvme in rows
     ]
 
+
+# (network Gbps, EBS Gbps) per GPU type, from the "Network specifications" and "Amazon EBS
+# specifications" tables of docs.aws.amazon.com/ec2/latest/instancetypes/ac.html (November 2026).
+_BANDWIDTH: dict[str, tuple[float, float]] = {
+    "g4dn.xlarge": (25, 3.5), "g4dn.2xlarge": (25, 3.5), "g4dn.4xlarge": (25, 4.75), "g4dn.8xlarge": (50, 9.5),
+    "g4dn.16xlarge": (50, 9.5), "g4dn.12xlarge": (50, 9.5), "g4dn.metal": (100, 19),
+    "g5.xlarge": (10, 3.5), "g5.2xlarge": (10, 3.5), "g5.4xlarge": (25, 4.75), "g5.8xlarge": (25, 16),
+    "g5.16xlarge": (25, 16), "g5.12xlarge": (40, 16), "g5.24xlarge": (50, 19), "g5.48xlarge": (100, 19),
+    "g6.xlarge": (10, 5), "g6.2xlarge": (10, 5), "g6.4xlarge": (25, 8), "g6.8xlarge": (25, 16),
+    "g6.16xlarge": (25, 20), "g6.12xlarge": (40, 20), "g6.24xlarge": (50, 30), "g6.48xlarge": (100, 60),
+    "g6e.xlarge": (20, 5), "g6e.2xlarge": (20, 5), "g6e.4xlarge": (20, 8), "g6e.8xlarge": (25, 16),
+    "g6e.16xlarge": (35, 20), "g6e.12xlarge": (100, 20), "g6e.24xlarge": (200, 30), "g6e.48xlarge": (400, 60),
+    "p4d.24xlarge": (400, 19), "p4de.24xlarge": (400, 19), "p5.48xlarge": (3200, 80),
+    "p5e.48xlarge": (3200, 80), "p5en.48xlarge": (3200, 100),
+}
 
 # (size, GPUs, vCPU, memory GiB, NVMe GB)
 _GPU_TYPES = [

@@ -49,6 +49,8 @@ class ClusterArgs:
     private_subnet_ids: list[pulumi.Input[str]]
     intra_subnet_ids: list[pulumi.Input[str]]
     boundary_arn: pulumi.Input[str]
+    # The cluster role scales managed node groups (AmazonEKSClusterPolicy): the controller boundary.
+    controller_boundary_arn: pulumi.Input[str]
     stack_tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -115,7 +117,7 @@ class Cluster(pulumi.ComponentResource):
     def _control_plane_role(self) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
         name, child = self._name, pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
-            f"{name}-cluster", assume_role_policy=json.dumps(cluster_trust()), permissions_boundary=self._args.boundary_arn,
+            f"{name}-cluster", assume_role_policy=json.dumps(cluster_trust()), permissions_boundary=self._args.controller_boundary_arn,
             tags=self._tags("cluster-role"), opts=child,
         )
         attachments = [
@@ -224,7 +226,7 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=early),
         )
         ebs_role, ebs_identity = pod_identity_role(
-            f"{name}-ebs-csi", f"{name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system",
+            f"{name}-ebs-csi", f"{name}-ebs-csi", name=f"{args.cluster_name}-ebs-csi", cluster_name=self.cluster.name, namespace="kube-system",
             service_account="ebs-csi-controller-sa", boundary_arn=args.boundary_arn, tags=self._tags("ebs-csi"), opts=child,
         )
         for p in EBS_CSI_MANAGED_POLICIES:

@@ -1,9 +1,6 @@
-"""Blue-green endpoints (several per stack, each owned by a team), the shared ALB, and release gates."""
+"""Blue-green endpoints (several per stack, each owned by a team) and release gates."""
 
 from __future__ import annotations
-
-from ipaddress import IPv4Network
-from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -39,23 +36,20 @@ class SlotsConfig(ConfigModel):
 
 
 class RouteConfig(ConfigModel):
-    host: str | None = Field(default=None, pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", description="Host header routed to this endpoint.")
-    path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9._/-]*$", description="Path prefix routed to this endpoint.")
-
-    @model_validator(mode="after")
-    def _one(self) -> RouteConfig:
-        if not self.host and not self.path:
-            raise ValueError("set host or path (or both)")
-        return self
+    host: str = Field(
+        pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$",
+        description="Host this endpoint answers on; the stack's Gateway has one listener per endpoint host.",
+    )
 
 
 class EndpointConfig(ConfigModel):
     team: TeamName = Field(description="Owning team; becomes the `team` tag and label on its resources.")
+    access: list[TeamName] = Field(default=[], description="Other teams whose API keys reach this endpoint (the owning team always does).")
     route: RouteConfig
     pool: str = Field(description="GPU pool (gpu.pools[].name) the slots run on.")
     weights: WeightsConfig = Field(description="Traffic split; written by `llmctl release promote/rollback`.")
     standby_replicas: Int32 = Field(default=0, ge=0, description="Replicas kept by the idle (weight 0) slot; 0 frees its GPUs.")
-    scale_to_zero: bool = Field(default=False, description="Let the live slot scale to zero when idle (woken by ALB request count).")
+    scale_to_zero: bool = Field(default=False, description="Let the live slot scale to zero when idle (woken by requests counted at the gateway).")
     eval_set: str | None = Field(default=None, description="JSONL eval set for release gates, relative to the repository root.")
     budget_usd_per_million_tokens: float | None = Field(
         default=None, gt=0,
@@ -76,44 +70,15 @@ class EndpointConfig(ConfigModel):
                     raise ValueError(f"slot {slot} has weight {getattr(self.weights, slot)} and replicas.min 0; set scaleToZero: true to allow it")
         return self
 
+    def granted_teams(self) -> list[str]:
+        """Teams whose keys reach the endpoint: the owner, then `access` (deduplicated, sorted)."""
+        return [self.team, *sorted(set(self.access) - {self.team})]
+
     def live_slot(self) -> str:
         return max(SLOTS, key=lambda s: getattr(self.weights, s))
 
     def idle_slot(self) -> str:
         return "green" if self.live_slot() == "blue" else "blue"
-
-
-class IngressConfig(ConfigModel):
-    scheme: Literal["internal", "internet-facing"] = Field(default="internal", description="ALB scheme; internal unless asked.")
-    certificate_arn: str | None = Field(
-        default=None, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$", description="ACM certificate for HTTPS."
-    )
-    allowed_cidrs: list[IPv4Network] = Field(default=[], description="Client CIDRs allowed to reach the ALB; the VPC CIDR when empty.")
-    idle_timeout_seconds: int = Field(default=600, ge=60, le=4000, description="ALB idle timeout; long generations stream for minutes.")
-    ssl_policy: str = Field(
-        default="ELBSecurityPolicy-TLS13-1-2-Res-2021-06", pattern=r"^ELBSecurityPolicy-[A-Za-z0-9-]+$",
-        description="HTTPS listener policy (TLS 1.3 + 1.2 with forward-secret AEAD ciphers only by default).",
-    )
-    load_balancing_algorithm: Literal["least_outstanding_requests", "round_robin"] = Field(
-        default="least_outstanding_requests",
-        description="Target-group routing: least outstanding requests suits generations of very different lengths.",
-    )
-    slow_start_seconds: int = Field(
-        default=0, ge=0, le=900,
-        description="Ramp-up of a new pod's share of requests (30-900 s, 0 = off). ALB allows it only with round_robin.",
-    )
-    controller_replicas: int = Field(default=2, ge=1, le=5, description="AWS Load Balancer Controller replicas (on system nodes).")
-
-    @model_validator(mode="after")
-    def _checks(self) -> IngressConfig:
-        if self.slow_start_seconds and self.slow_start_seconds < 30:
-            raise ValueError(f"slowStartSeconds must be 0 (off) or 30-900, got {self.slow_start_seconds}")
-        if self.slow_start_seconds and self.load_balancing_algorithm != "round_robin":
-            # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html
-            raise ValueError("slowStartSeconds needs loadBalancingAlgorithm: round_robin (ALB rejects slow start with least_outstanding_requests)")
-        if self.scheme == "internet-facing" and not self.certificate_arn:
-            raise ValueError("an internet-facing ALB needs certificateArn: prompts and completions never cross the internet in clear text")
-        return self
 
 
 class ReleaseConfig(ConfigModel):

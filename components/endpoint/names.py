@@ -1,11 +1,11 @@
-"""Names shared by the Endpoint component and `llmctl release` (which targets the Ingress by URN)."""
+"""Names shared by the Endpoint component and `llmctl release` (which targets the route by URN)."""
 
 from __future__ import annotations
 
 PROJECT = "llm-platform"
 ENDPOINT_TYPE = f"{PROJECT}:endpoint:Endpoint"
 SLOT_TYPE = f"{PROJECT}:serving:ServingSlot"
-INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress"
+ROUTE_TYPE = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
 SLOT_HEADER = "X-LLM-Slot"
 HEALTH_PATH = "/health"
 
@@ -14,14 +14,14 @@ def namespace(endpoint: str) -> str:
     return f"llm-{endpoint}"
 
 
-def ingress_resource_name(endpoint: str) -> str:
-    """Pulumi name of the endpoint's Ingress (child of the Endpoint component named `endpoint`)."""
-    return f"{endpoint}-ingress"
+def route_resource_name(endpoint: str) -> str:
+    """Pulumi name of the endpoint's route (child of the Endpoint component named `endpoint`)."""
+    return f"{endpoint}-route"
 
 
-def ingress_urn(stack: str, endpoint: str) -> str:
+def route_urn(stack: str, endpoint: str) -> str:
     """URN `pulumi up --target` takes: the Endpoint component is a top-level resource of the program."""
-    return f"urn:pulumi:{stack}::{PROJECT}::{ENDPOINT_TYPE}${INGRESS_TYPE}::{ingress_resource_name(endpoint)}"
+    return f"urn:pulumi:{stack}::{PROJECT}::{ENDPOINT_TYPE}${ROUTE_TYPE}::{route_resource_name(endpoint)}"
 
 
 def slot_target(stack: str, endpoint: str, slot: str) -> str:

@@ -21,3 +21,20 @@ def gateway_name(cluster_name: str) -> str:
 def proxy_pod_labels(cluster_name: str, gateway_namespace: str = GATEWAY_NAMESPACE) -> dict[str, str]:
     """Label selector matching exactly the Envoy proxy pods of the stack's Gateway."""
     return {OWNING_GATEWAY_NAME_LABEL: gateway_name(cluster_name), OWNING_GATEWAY_NAMESPACE_LABEL: gateway_namespace}
+
+
+# Per-team API keys live in AWS Secrets Manager (managed by `llmctl keys`), one secret per team,
+# read by the Pulumi program at deploy time into a Kubernetes Secret per endpoint the team may use.
+# Value: JSON {"<key id>": {"key": "<api key>", "created": "<ISO time>"}}; the gateway's client id
+# of a key is "<team>.<key id>".
+RELEASE_CLIENT = "release-tooling"  # not a team name: team names never reach the `/_release` secret
+CLIENT_ID_HEADER = "x-llm-client"  # the client id the gateway forwards once the key is verified
+
+
+def api_keys_secret(cluster_name: str, team: str | None) -> str:
+    """Secrets Manager name of a team's keys (team None: the release tooling's own key)."""
+    return f"{cluster_name}/api-keys/{team if team else '_release'}"
+
+
+def client_id(team: str | None, key_id: str) -> str:
+    return f"{team or RELEASE_CLIENT}.{key_id}"

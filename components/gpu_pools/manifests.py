@@ -7,13 +7,14 @@ files under tests/golden/<stack>/gpu-pools.yaml.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
 from components.catalog import INSTANCE_TYPES
 from components.gpu_pools.attribution import NodePoolPlan
-from components.gpu_pools.models import GpuPoolConfig
+from components.gpu_pools.models import EBS_ONLY_DATA_VOLUME_GIB, GpuPoolConfig, cached_data_volume_gib
 from components.gpu_pools.versions import AMI_VERSIONS
 
 Manifest = dict[str, Any]
@@ -48,8 +49,6 @@ def nvme_raid0(pool: GpuPoolConfig) -> bool:
 # EBS left holding only the OS side once RAID0 takes containerd and kubelet: Karpenter's own defaults
 # (Bottlerocket /dev/xvdb 20Gi, AL2023 root 20Gi; karpenter.sh/docs/concepts/nodeclasses blockDeviceMappings).
 RAID0_DATA_VOLUME_GIB = 20
-# Without instance store the data volume holds images (a vLLM image is ~10 GB) and the model cache.
-EBS_ONLY_DATA_VOLUME_GIB = 300
 
 
 def data_volume(pool: GpuPoolConfig) -> dict[str, Any]:
@@ -68,7 +67,36 @@ def block_devices(pool: GpuPoolConfig) -> list[dict[str, Any]]:
     return [{"deviceName": "/dev/xvda", "ebs": data}]
 
 
-def ec2_node_class(plan: NodePoolPlan, cluster_name: str, node_role_name: str) -> Manifest:
+# Bottlerocket settings (TOML user data, merged by Karpenter) for SOCI parallel pull + unpack,
+# available from Bottlerocket 1.44.0 (release notes; bottlerocket.dev settings reference
+# container-runtime and container-runtime-plugins).
+SOCI_PARALLEL_PULL = """[settings.container-runtime]
+snapshotter = "soci"
+
+[settings.container-runtime-plugins.soci-snapshotter]
+pull-mode = "parallel-pull-unpack"
+"""
+SOCI_MIN_BOTTLEROCKET = (1, 44, 0)
+
+
+def image_cache(spec: dict[str, Any], pool: GpuPoolConfig, source: str, snapshot_id: str | None) -> None:
+    """Point the node class at the image cache: the data volume restored from the snapshot, or
+    SOCI parallel pull when there is none (components/coldstart/imagecache.py decides which)."""
+    if source == "snapshot":
+        data = spec["blockDeviceMappings"][-1]["ebs"]
+        data["snapshotID"] = snapshot_id
+        data["volumeSize"] = f"{cached_data_volume_gib(pool)}Gi"
+        data["volumeInitializationRate"] = pool.image_cache.volume_initialization_rate
+        # RAID0 would move containerd's store onto the instance's NVMe and leave the restored
+        # image store unused; with a snapshot the store stays on the data volume (overlayfs,
+        # the snapshotter it was written with: switching snapshotters wipes the store).
+        spec.pop("instanceStorePolicy", None)
+    elif source == "soci":
+        spec["userData"] = SOCI_PARALLEL_PULL
+
+
+def ec2_node_class(plan: NodePoolPlan, cluster_name: str, node_role_name: str, image_source: str = "pull",
+                   snapshot_id: str | None = None) -> Manifest:
     pool = plan.pool
     spec: dict[str, Any] = {
         "amiSelectorTerms": [{"alias": ami_alias(pool)}],
@@ -96,6 +124,7 @@ def ec2_node_class(plan: NodePoolPlan, cluster_name: str, node_role_name: str) -
         # Every GPU family here has local NVMe: striping it for containerd and kubelet puts image
         # layers and emptyDir model caches on the fastest disk the instance has.
         spec["instanceStorePolicy"] = "RAID0"
+    image_cache(spec, pool, image_source, snapshot_id)
     return {
         "apiVersion": "karpenter.k8s.aws/v1",
         "kind": "EC2NodeClass",
@@ -175,11 +204,15 @@ def node_pool(plan: NodePoolPlan, zones: list[str]) -> Manifest:
     }
 
 
-def pool_manifests(plans: list[NodePoolPlan], cluster_name: str, node_role_name: str, zones: list[str]) -> list[Manifest]:
-    """EC2NodeClass then NodePool of every planned NodePool (attribution.plan_node_pools), in order."""
+def pool_manifests(plans: list[NodePoolPlan], cluster_name: str, node_role_name: str, zones: list[str],
+                   image_sources: Mapping[str, Any] | None = None) -> list[Manifest]:
+    """EC2NodeClass then NodePool of every planned NodePool (attribution.plan_node_pools), in order.
+    `image_sources`: pool name -> components.coldstart.imagecache.ImageSource (plain pull when absent)."""
     docs: list[Manifest] = []
     for plan in plans:
-        docs.append(ec2_node_class(plan, cluster_name, node_role_name))
+        source = (image_sources or {}).get(plan.pool.name)
+        kind, snapshot = (source.kind, source.snapshot_id) if source else ("pull", None)
+        docs.append(ec2_node_class(plan, cluster_name, node_role_name, kind, snapshot))
         docs.append(node_pool(plan, zones))
     return docs
 

@@ -24,6 +24,22 @@ BUDGET_DURATION = r"^(\d+h|\d+m|\d+h\d+m)$"
 AMI_VERSION_PATTERNS = {"bottlerocket": r"^v\d+\.\d+\.\d+$", "al2023": r"^v\d{8}$"}
 
 
+class ImageCacheConfig(ConfigModel):
+    """How a pool's nodes get the serving image: a data volume restored from the image cache
+    snapshot when one is in step with the stack, else SOCI parallel pull."""
+
+    snapshot_id: str | None = Field(
+        default=None, pattern=r"^snap-[0-9a-f]{8,17}$",
+        description="Boot data volumes from this snapshot instead of the one `llmctl image cache` recorded in stacks/image-cache/<stack>.json (it must hold the stack's serving image).",
+    )
+    soci_parallel_pull: bool = Field(
+        default=True, description="Without an in-step snapshot, pull with Bottlerocket's SOCI snapshotter in parallel-pull-unpack mode (Bottlerocket >= 1.44.0)."
+    )
+    volume_initialization_rate: int = Field(
+        default=300, ge=100, le=300,
+        description="EBS Provisioned Rate for Volume Initialization (MiB/s) of a data volume restored from the snapshot: blocks arrive at this rate, not lazily on first read.",
+    )
+
 class CapacityReservationConfig(ConfigModel):
     """One ODCR or Capacity Block the pool launches into (EC2NodeClass capacityReservationSelectorTerms)."""
 
@@ -121,6 +137,7 @@ class GpuPoolConfig(ConfigModel):
         description="Cron (UTC) at which voluntary Drifted/Underutilized disruption is paused; null disables the pause.",
     )
     business_hours_duration: str = Field(default="12h", pattern=BUDGET_DURATION, description="How long the pause lasts from each schedule hit.")
+    image_cache: ImageCacheConfig = Field(default_factory=ImageCacheConfig, description="Image cache snapshot or SOCI parallel pull for the serving image.")
     allow_shallow_spot: bool = Field(
         default=False,
         description="Allow a spot pool with fewer than 2 families / 3 instance types (less spot depth, more interruptions).",
@@ -223,3 +240,14 @@ class GpuCapacityConfig(ConfigModel):
 
     def pool(self, name: str) -> GpuPoolConfig | None:
         return next((p for p in self.pools if p.name == name), None)
+
+
+# Without the NVMe RAID0 array (instance store absent, or dropped so a restored image cache stays
+# on EBS) the data volume holds images (a vLLM image is ~10 GB) and the model cache.
+EBS_ONLY_DATA_VOLUME_GIB = 300
+
+
+def cached_data_volume_gib(pool: GpuPoolConfig) -> int:
+    """Data volume size when it is restored from an image cache snapshot: RAID0 is off then, so
+    containerd and kubelet live on it."""
+    return pool.data_volume_gib or EBS_ONLY_DATA_VOLUME_GIB

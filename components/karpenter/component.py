@@ -12,7 +12,7 @@ from pulumi_kubernetes.helm.v3 import Release
 
 from components.helm import helm_release
 from components.karpenter import iam, versions
-from components.karpenter.interruption import EVENT_RULES, MESSAGE_RETENTION_SECONDS, TARGET_ID, queue_policy
+from components.karpenter.interruption import EVENT_RULES, MESSAGE_RETENTION_SECONDS, TARGET_ID, queue_policy, rule_name
 from components.karpenter.models import KarpenterConfig
 from components.karpenter.values import karpenter_values
 from components.placement import SystemPlacement
@@ -26,7 +26,8 @@ COMPONENT = "karpenter"
 class KarpenterArgs:
     cluster_name: str
     cluster_arn: pulumi.Input[str]
-    boundary_policy_arn: pulumi.Input[str]
+    boundary_policy_arn: pulumi.Input[str]  # the workload boundary (node role)
+    controller_boundary_arn: pulumi.Input[str]  # the controller boundary (controller role: launches nodes)
     # The system nodes the controller runs on (from the cluster).
     system: SystemPlacement
     config: KarpenterConfig = field(default_factory=KarpenterConfig)
@@ -118,14 +119,14 @@ class Karpenter(pulumi.ComponentResource):
         queue_policy_resource = aws.sqs.QueuePolicy(
             f"{name}-interruption",
             queue_url=queue.url,
-            policy=queue.arn.apply(lambda arn: json.dumps(queue_policy(arn))),
+            policy=queue.arn.apply(lambda arn: json.dumps(queue_policy(arn, cluster))),
             opts=child,
         )
         targets: list[pulumi.Resource] = []
         for kind, pattern in EVENT_RULES.items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{kind}",
-                name=f"{cluster}-karpenter-{kind}"[:64],
+                name=rule_name(cluster, kind),
                 description=f"Karpenter interruption handling for {cluster}: {pattern['detail-type'][0]}",
                 event_pattern=json.dumps(pattern),
                 tags=resource_tags(COMPONENT, f"{cluster}-karpenter-{kind}"),
@@ -151,7 +152,7 @@ class Karpenter(pulumi.ComponentResource):
             cluster_name=cluster,
             namespace=args.config.namespace,
             service_account=iam.SERVICE_ACCOUNT,
-            boundary_arn=args.boundary_policy_arn,
+            boundary_arn=args.controller_boundary_arn,
             tags=resource_tags(COMPONENT, f"{cluster}-karpenter-controller"),
             opts=child,
             name=f"{cluster}-karpenter-controller",

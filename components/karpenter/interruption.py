@@ -25,7 +25,22 @@ EVENT_RULES: dict[str, dict[str, Any]] = {
 }
 
 
-def queue_policy(queue_arn: str) -> dict[str, Any]:
+def rule_name(cluster_name: str, kind: str) -> str:
+    """Physical name of one interruption rule (EventBridge rule names are at most 64 characters)."""
+    return f"{cluster_name}-karpenter-{kind}"[:64]
+
+
+def rule_arns(queue_arn: str, cluster_name: str) -> list[str]:
+    """ARNs of the stack's own rules, on the default bus of the queue's partition, region and account."""
+    _, partition, _, region, account = queue_arn.split(":")[:5]
+    return [f"arn:{partition}:events:{region}:{account}:rule/{rule_name(cluster_name, kind)}" for kind in EVENT_RULES]
+
+
+def queue_policy(queue_arn: str, cluster_name: str) -> dict[str, Any]:
+    """Only the stack's own rules may deliver: aws:SourceArn names them and aws:SourceAccount pins
+    the account, so no rule in another stack or account can feed this controller fake
+    interruptions (confused deputy: docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions)."""
+    account = queue_arn.split(":")[4]
     return {
         "Version": "2012-10-17",
         "Id": "EC2InterruptionPolicy",
@@ -33,9 +48,13 @@ def queue_policy(queue_arn: str) -> dict[str, Any]:
             {
                 "Sid": "AllowEventBridgeDelivery",
                 "Effect": "Allow",
-                "Principal": {"Service": ["events.amazonaws.com", "sqs.amazonaws.com"]},
+                "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": sorted(rule_arns(queue_arn, cluster_name))},
+                    "StringEquals": {"aws:SourceAccount": account},
+                },
             },
             {
                 "Sid": "DenyHTTP",

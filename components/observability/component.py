@@ -18,6 +18,7 @@ from components.helm import helm_release
 from components.k8s import apply
 from components.observability import alertmanager, alerts, iam, versions
 from components.observability.models import ObservabilityConfig, ReceiverConfig
+from components.observability.tenancy import grafana_sidecar_cluster_role
 from components.observability.values import keda_values, prometheus_stack_values
 from components.placement import SystemPlacement
 from components.pod_identity import pod_identity_role
@@ -61,6 +62,8 @@ class Observability(pulumi.ComponentResource):
             f"{name}-monitoring-ns", namespace(versions.MONITORING_NAMESPACE, "privileged"), child
         )
         keda_ns = apply(f"{name}-keda-ns", namespace(versions.KEDA_NAMESPACE, "restricted"), child)
+        # Grafana's sidecars get ConfigMaps only (components/observability/tenancy.py).
+        grafana_role = [apply(f"{name}-grafana-sidecar-role", grafana_sidecar_cluster_role(), child)] if cfg.grafana else []
         alerting, alerting_ready = self._alerting(name, args, monitoring_ns, after_nodes) if cfg.alertmanager else (None, [])
 
         prometheus = helm_release(
@@ -73,12 +76,13 @@ class Observability(pulumi.ComponentResource):
             cleanup_on_fail=True,
             timeout=900,
             values=prometheus_stack_values(cfg, args.system, args.storage_class, alerting),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *args.depends_on, *alerting_ready]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *grafana_role, *args.depends_on, *alerting_ready]),
         )
 
         role, association = pod_identity_role(
             f"{name}-keda-operator",
             f"{name}-keda-operator",
+            name=f"{name}-keda-operator",
             cluster_name=args.cluster_name,
             namespace=versions.KEDA_NAMESPACE,
             service_account=versions.KEDA_OPERATOR_SA,
@@ -126,7 +130,7 @@ class Observability(pulumi.ComponentResource):
         topics = alertmanager.topic_arns(alerting, args.team_receivers)
         if topics:
             role, association = pod_identity_role(
-                f"{name}-alertmanager", f"{name}-alertmanager", cluster_name=args.cluster_name, namespace=versions.MONITORING_NAMESPACE,
+                f"{name}-alertmanager", f"{name}-alertmanager", name=f"{name}-alertmanager", cluster_name=args.cluster_name, namespace=versions.MONITORING_NAMESPACE,
                 service_account=versions.ALERTMANAGER_SA, boundary_arn=args.boundary_arn, tags=resource_tags(COMPONENT, f"{name}-alertmanager"),
                 opts=pulumi.ResourceOptions(parent=self), association_opts=after_nodes, description="Alertmanager: publish alerts to the stack's SNS topics",
             )

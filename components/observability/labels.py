@@ -42,6 +42,10 @@ NODE = "node"
 DCGM_LABELS = ("gpu", "UUID", "device", "modelName", NODE)
 # KEDA operator's scaler metrics (keda_scaler_errors_total): the ScaledObject they concern.
 KEDA_LABELS = ("scaledObject", "scaler", "scalerIndex", "metric", "type", "exported_namespace")
+# The gateway's endpoint pickers (GIE v1.5.0 pkg/epp/metrics): the pool label their PodMonitor copies
+# (components.gateway.inference.POOL_LABEL, sanitised) and the picker's own labels.
+INFERENCE_POOL = "inference_pool"
+EPP_LABELS = (INFERENCE_POOL, "model_name", "target_model_name", "priority", "error_code")
 
 _POD_TARGET = frozenset(("job", "instance", "namespace", "pod", "container", "endpoint"))
 _SERVICE_TARGET = _POD_TARGET | {"service"}
@@ -65,6 +69,8 @@ def series_labels(metric: str) -> frozenset[str]:
         return _SERVICE_TARGET | frozenset(DCGM_LABELS)
     if metric.startswith("keda_"):
         return _SERVICE_TARGET | frozenset(KEDA_LABELS)
+    if metric.startswith("inference_objective_"):
+        return _POD_TARGET | frozenset(EPP_LABELS)
     return frozenset()
 
 

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.nvidia.values import NAMESPACE as NVIDIA_NAMESPACE
 from components.observability.alertmanager import SECRET_NAME as RECEIVERS_SECRET
 from components.observability.models import ObservabilityConfig
-from components.observability.versions import ALERTMANAGER_SA, DASHBOARD_LABEL, KEDA_OPERATOR_SA, PROMETHEUS_FULLNAME
+from components.observability.tenancy import grafana_sidecar_restrictions, grafana_values, keda_secret_restrictions, prometheus_tenancy
+from components.observability.versions import (
+    ALERTMANAGER_SA,
+    DASHBOARD_LABEL,
+    KEDA_NAMESPACE,
+    KEDA_OPERATOR_SA,
+    MONITORING_NAMESPACE,
+    PROMETHEUS_FULLNAME,
+)
 from components.placement import SystemPlacement
+
+# Namespaces of the platform's own exporters and rules (excluded from namespace enforcement).
+PLATFORM_NAMESPACES = [MONITORING_NAMESPACE, KEDA_NAMESPACE, NVIDIA_NAMESPACE, "kube-system"]
 
 # The system node group is tainted (components/cluster): cluster services tolerate it, GPU nodes
 # stay reserved for serving.
@@ -35,6 +47,7 @@ def keda_values(system: SystemPlacement) -> dict[str, Any]:
             "operator": {"enabled": True, "serviceMonitor": {"enabled": True}},
             "metricServer": {"enabled": True, "serviceMonitor": {"enabled": True}},
         },
+        "permissions": keda_secret_restrictions(),
     }
 
 
@@ -63,17 +76,17 @@ def prometheus_stack_values(cfg: ObservabilityConfig, system: SystemPlacement, s
                                  "resources": {"requests": {"storage": f"{cfg.storage_gib}Gi"}}}
                     }
                 },
-                # Scrape every ServiceMonitor/PodMonitor and load every PrometheusRule in the
-                # cluster, not only this release's (the serving slots create theirs per namespace).
+                # Scrape every ServiceMonitor/PodMonitor and load every PrometheusRule of the
+                # platform's namespaces, not only this release's (the serving slots create theirs
+                # per namespace).
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
                 "ruleSelectorNilUsesHelmValues": False,
                 "serviceMonitorSelector": everything,
-                "serviceMonitorNamespaceSelector": everything,
                 "podMonitorSelector": everything,
-                "podMonitorNamespaceSelector": everything,
                 "ruleSelector": everything,
-                "ruleNamespaceSelector": everything,
+                # Namespace label enforced, file access denied, only platform namespaces watched.
+                **prometheus_tenancy(PLATFORM_NAMESPACES),
             }
         },
         "alertmanager": {
@@ -94,8 +107,10 @@ def prometheus_stack_values(cfg: ObservabilityConfig, system: SystemPlacement, s
             "adminPassword": "",
             "nodeSelector": system.node_selector(),
             "tolerations": system.tolerations,
+            "rbac": grafana_values()["rbac"],
             "sidecar": {
-                "dashboards": {"enabled": True, "label": DASHBOARD_LABEL, "labelValue": "1", "searchNamespace": "ALL"},
+                "dashboards": {"enabled": True, "label": DASHBOARD_LABEL, "labelValue": "1", "searchNamespace": "ALL", "resource": "configmap"},
+                "datasources": grafana_sidecar_restrictions()["datasources"],
             },
         },
         "kube-state-metrics": {"nodeSelector": system.node_selector(), "tolerations": system.tolerations},

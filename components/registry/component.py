@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker_build as docker_build
 
-from components.registry.images import SERVING_IMAGE_DIR, cache_tag, context_hash, image_tag
+from components.registry.images import DIGEST, SERVING_IMAGE_DIR, cache_tag, context_hash, image_tag
 from components.registry.models import RegistryConfig
 from components.registry.policies import lifecycle_policy
 from components.tagging import resource_tags
@@ -65,8 +65,21 @@ class Registry(pulumi.ComponentResource):
         self.repository_url = repo.repository_url
         self.repository_arn = repo.arn
         self.image_ref = None
+        if cfg.enhanced_scanning:
+            # Continuous Inspector scanning of every repository of the registry (a per account and
+            # region setting: docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-enhanced.html).
+            aws.ecr.RegistryScanningConfiguration(
+                f"{name}-scanning",
+                scan_type="ENHANCED",
+                rules=[{"scan_frequency": "CONTINUOUS_SCAN", "repository_filters": [{"filter": "*", "filter_type": "WILDCARD"}]}],
+                opts=child,
+            )
         if cfg.image:
             self.image_ref = pulumi.Output.from_input(cfg.image)
+        elif cfg.promote_from:
+            # The exact bytes the earlier stack built and ran: its output is `<repo>@sha256:<digest>`.
+            earlier = pulumi.StackReference(f"{name}-promoted", stack_name=cfg.promote_from, opts=child)
+            self.image_ref = earlier.require_output("servingImage").apply(_digest_ref)
         elif cfg.build_image:
             self.image_ref = self._build(name, cfg, repo).ref
         self.register_outputs({"repositoryUrl": self.repository_url, "repositoryArn": self.repository_arn, "imageRef": self.image_ref})
@@ -91,7 +104,7 @@ class Registry(pulumi.ComponentResource):
             # A preview must not spend ten minutes pulling a CUDA base image.
             build_on_preview=False,
             platforms=[docker_build.Platform.LINUX_AMD64],
-            build_args={"VLLM_VERSION": cfg.vllm_version},
+            build_args={"VLLM_VERSION": cfg.vllm_version, **({"VLLM_BASE_DIGEST": cfg.base_image_digest} if cfg.base_image_digest else {})},
             registries=[registry],
             # Cache tags are per content hash: the repository is IMMUTABLE, so a cache is written
             # once and reused by any later build of the same context (fresh CI runner, new
@@ -103,6 +116,13 @@ class Registry(pulumi.ComponentResource):
             tags=[repo.repository_url.apply(lambda url: f"{url}:{image_tag(cfg.vllm_version, digest)}")],
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+def _digest_ref(ref: str) -> str:
+    """A promoted image must be a digest reference: a tag could move between stacks."""
+    if not DIGEST.match(str(ref)):
+        raise pulumi.RunError(f"registry.promoteFrom: the earlier stack's servingImage {ref!r} is not <repo>@sha256:<digest>")
+    return str(ref)
 
 
 def resolve_image(slot_image: str | None, registry: Registry) -> pulumi.Input[str]:

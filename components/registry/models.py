@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from components.config_base import ConfigModel
 from components.registry.images import PinnedImage
@@ -18,8 +18,29 @@ class RegistryConfig(ConfigModel):
         description="A pinned serving image of your own (by digest, or an immutable non-`latest` tag); when set, serving-image/ is not built.",
     )
     build_cache: bool = Field(default=True, description="Export/import the BuildKit layer cache to the repository (`cache-*` tags).")
+    base_image_digest: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="sha256 (64 hex) of vllm/vllm-openai:v<vllmVersion>, the base the image is built FROM; the build fails without it "
+        "(`docker buildx imagetools inspect vllm/vllm-openai:v0.33.0 --format '{{json .Manifest.Digest}}'`).",
+    )
+    promote_from: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="Run the image an earlier stack built, by digest (its `servingImage` output through a StackReference "
+        "`<org>/<project>/<stack>`), instead of building one: the image staging tested is the image prod runs.",
+    )
+    enhanced_scanning: bool = Field(
+        default=False,
+        description="ECR enhanced scanning (Amazon Inspector, continuous) for the account's registry in this region; "
+        "one setting per account and region, so enable it in one stack per region.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RegistryConfig:
+        if self.promote_from and self.image:
+            raise ValueError("set either promoteFrom (an earlier stack's image) or image (your own), not both")
+        return self
 
     @property
     def builds(self) -> bool:
-        """True when the stack builds serving-image/ (no image of its own given)."""
-        return self.build_image and self.image is None
+        """True when the stack builds serving-image/ (no image of its own, none promoted)."""
+        return self.build_image and self.image is None and self.promote_from is None

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.coldstart.sizing import slot_sizing
+from components.gateway.inference import wake_query as gateway_wake_query
 from components.gpu_pools.attribution import slot_node_pool
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
@@ -24,8 +26,9 @@ from components.model_store.component import ModelBucket
 from components.pod_identity import pod_identity_role
 from components.serving import alerts, dashboard, iam, manifests, placement, scaling
 from components.serving.models import SlotConfig
-from components.serving.vllm import PORT, model_s3_uri
+from components.serving.vllm import PORT, compile_cache_uri, model_s3_uri
 from components.tagging import resource_tags
+from components.trust import role_name
 
 COMPONENT = "serving"
 
@@ -50,9 +53,6 @@ class ServingSlotArgs:
     region: str  # the stack's region, passed down from infra/__main__.py (never read from global config)
     cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
     budget_usd_per_million_tokens: float | None = None  # the endpoint's budget: alert above it
-    # The shared ALB's name (IngressGroup annotation alb.ingress.kubernetes.io/load-balancer-name);
-    # the cluster name when omitted. Identifies this slot's requests for the scale-from-zero trigger.
-    alb_name: pulumi.Input[str] | None = None
     # Cluster services the custom resources need first (the Observability component: KEDA and
     # the Prometheus operator CRDs).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
@@ -62,25 +62,16 @@ class ServingSlot(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     service_port: int
     deployment_name: pulumi.Output[str]
+    pod_selector: dict[str, str]  # the slot's pod selector, for the gateway's InferencePool
 
     def __init__(self, name: str, args: ServingSlotArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:serving:ServingSlot", name, None, opts)
         if args.slot not in ("blue", "green"):
             raise ValueError(f"slot must be blue or green, got {args.slot!r}")
-        cfg = args.config
         region = args.region
-        model = cfg.model
-        s3_uri = None
-        if model and cfg.weights == "s3":
-            s3_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: model_s3_uri(bucket, model))
-        affinity_types = placement.instance_type_affinity(args.pool, cfg)
-        spec = manifests.SlotSpec(
-            endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment,
-            pool=slot_node_pool(args.pool, args.endpoint, args.slot),
-            config=cfg, min_replicas=args.min_replicas, max_replicas=args.max_replicas, scale_to_zero=args.scale_to_zero,
-            region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
-            instance_types=tuple(affinity_types) if affinity_types is not None else None,
-        )
+        spec = _slot_spec(args, region)
+        cfg = args.config
+        self.pod_selector = dict(spec.selector)
         child = pulumi.ResourceOptions(parent=self)
         crd_opts = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
 
@@ -95,47 +86,82 @@ class ServingSlot(pulumi.ComponentResource):
         sa = apply(f"{name}-sa", manifests.service_account(spec), child)
         ready: list[pulumi.Resource] = [sa]
         if cfg.weights == "s3":
-            tags = resource_tags(COMPONENT, f"{name}-vllm", team=args.team, model=model)
-            role, association = pod_identity_role(
-                f"{name}-role",
-                f"{name}-pod-identity",
-                cluster_name=args.cluster_name,
-                namespace=args.namespace,
-                service_account=spec.service_account,
-                boundary_arn=args.boundary_arn,
-                tags=tags,
-                opts=child,
-                description=f"vLLM {args.environment}/{args.endpoint}/{args.slot}: read {model} weights",
-                max_session_duration=3600,
-            )
-            bucket = args.model_bucket
-            aws.iam.RolePolicy(
-                f"{name}-read-weights",
-                role=role.id,
-                policy=pulumi.Output.json_dumps(
-                    pulumi.Output.all(bucket.arn, bucket.kms_key_arn).apply(lambda v: iam.model_read_policy(v[0], v[1], model, region))
-                ),
-                opts=child,
-            )
-            ready.append(association)
+            ready.append(self._role(name, args, spec, region))
 
         # The pod gets its AWS credentials at creation time: the association must exist first.
         # KEDA owns the replica count once the Deployment exists: `replicas` only sets the starting
         # size, and `pulumi up` must not reset a slot that scaled out under load.
         apply(
             f"{name}-deployment", manifests.deployment(spec),
-            pulumi.ResourceOptions(parent=self, depends_on=ready, ignore_changes=["spec.replicas"]),
+            # `pulumi up` (and so a release's apply) waits for the rollout as long as a cold start
+            # may take, not the provider's 10-minute default.
+            pulumi.ResourceOptions(
+                parent=self, depends_on=ready, ignore_changes=["spec.replicas"],
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{spec.rollout_seconds}s", update=f"{spec.rollout_seconds}s"),
+            ),
         )
         apply(f"{name}-pdb", manifests.pod_disruption_budget(spec), child)
 
         wake = None
         if scaling.wakes_from_zero(spec):
-            apply(f"{name}-keda-aws", scaling.trigger_authentication(spec), crd_opts)
-            alb = args.alb_name if args.alb_name is not None else args.cluster_name
-            wake = pulumi.Output.all(alb, args.namespace).apply(lambda v: scaling.wake_expression(v[0], v[1], spec.name))
+            wake = gateway_wake_query(args.endpoint, args.slot)
         apply(f"{name}-scaler", scaling.scaled_object(spec, wake), crd_opts)
         apply(f"{name}-podmonitor", manifests.pod_monitor(spec), crd_opts)
         apply(f"{name}-alerts", alerts.prometheus_rule(spec, args.cost_per_hour_usd, args.budget_usd_per_million_tokens), crd_opts)
         apply(f"{name}-dashboard", dashboard.dashboard_config_map(spec, args.cost_per_hour_usd), child)
 
         self.register_outputs({"serviceName": self.service_name, "servicePort": PORT, "deploymentName": self.deployment_name})
+
+    def _role(self, name: str, args: ServingSlotArgs, spec: manifests.SlotSpec, region: str) -> pulumi.Resource:
+        """The slot's Pod Identity role: read its model's weights (and its compile cache); returns
+        the association the Deployment must wait for."""
+        model = args.config.model
+        child = pulumi.ResourceOptions(parent=self)
+        role, association = pod_identity_role(
+            f"{name}-role",
+            f"{name}-pod-identity",
+            name=pulumi.Output.from_input(args.cluster_name).apply(lambda c: role_name(c, args.endpoint, args.slot)),
+            cluster_name=args.cluster_name,
+            namespace=args.namespace,
+            service_account=spec.service_account,
+            boundary_arn=args.boundary_arn,
+            tags=resource_tags(COMPONENT, f"{name}-vllm", team=args.team, model=model),
+            opts=child,
+            description=f"vLLM {args.environment}/{args.endpoint}/{args.slot}: read {model} weights",
+            max_session_duration=3600,
+        )
+        bucket = args.model_bucket
+        documents = {"read-weights": iam.model_read_policy}
+        if args.config.compile_cache:
+            documents["compile-cache"] = iam.compile_cache_policy
+        for suffix, render in documents.items():
+            aws.iam.RolePolicy(
+                f"{name}-{suffix}",
+                role=role.id,
+                policy=pulumi.Output.json_dumps(
+                    pulumi.Output.all(bucket.arn, bucket.kms_key_arn).apply(lambda v, render=render: render(v[0], v[1], model, region))
+                ),
+                opts=child,
+            )
+        return association
+
+
+def _slot_spec(args: ServingSlotArgs, region: str) -> manifests.SlotSpec:
+    """The renderers' view of the slot, with the cold-start sizing (probe and rollout timeouts,
+    streamer settings) and the S3 locations of its weights and compile cache."""
+    cfg, model = args.config, args.config.model
+    s3_uri = cache_uri = None
+    if model and cfg.weights == "s3":  # the bucket and the slot's role exist only with s3 weights
+        s3_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: model_s3_uri(bucket, model))
+        if cfg.compile_cache:
+            cache_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: compile_cache_uri(bucket, model))
+    affinity_types = placement.instance_type_affinity(args.pool, cfg)
+    sizing = slot_sizing(args.pool, cfg) if model else None
+    return manifests.SlotSpec(
+        endpoint=args.endpoint, slot=args.slot, team=args.team, environment=args.environment,
+        pool=slot_node_pool(args.pool, args.endpoint, args.slot),
+        config=cfg, min_replicas=args.min_replicas, max_replicas=args.max_replicas, scale_to_zero=args.scale_to_zero,
+        region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
+        instance_types=tuple(affinity_types) if affinity_types is not None else None,
+        timeouts=sizing.timeouts if sizing else None, streamer=sizing.streamer if sizing else None, compile_cache_uri=cache_uri,
+    )

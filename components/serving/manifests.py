@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from components.coldstart.budget import Timeouts
 from components.endpoint.names import namespace as endpoint_namespace
 from components.observability import labels as lm
 from components.serving.models import SlotConfig
-from components.serving.vllm import MODEL_CACHE_PATH, PORT, extra_flags, serving_env
+from components.serving.vllm import MODEL_CACHE_PATH, PORT, extra_flags, model_flags, serving_env
 from components.tagging import label_value
 
 RUN_AS = 10001  # the serving image's user (serving-image/Dockerfile)
@@ -40,6 +41,20 @@ class SlotSpec:
     s3_uri: Any = None  # str or Output[str]; only with weights: s3
     kubernetes_version: str = "1.34"
     instance_types: tuple[str, ...] | None = None  # placement.instance_type_affinity
+    # From components/coldstart/sizing.py: the probe/rollout timeouts and the streamer settings.
+    timeouts: Timeouts | None = None
+    streamer: dict[str, int] | None = None
+    compile_cache_uri: Any = None  # str or Output[str]; only with slot.compileCache
+
+    @property
+    def startup_seconds(self) -> int:
+        if self.timeouts is not None:
+            return self.timeouts.startup_probe_seconds
+        return (self.config.startup_minutes or 40) * 60
+
+    @property
+    def rollout_seconds(self) -> int:
+        return self.timeouts.rollout_seconds if self.timeouts is not None else self.startup_seconds + 600
 
     @property
     def name(self) -> str:
@@ -128,14 +143,14 @@ def termination_grace_seconds(config: SlotConfig) -> int:
     return config.pre_stop_seconds + config.shutdown_timeout_seconds + 15
 
 
-def startup_probe_budget(config: SlotConfig, period: int = 10) -> tuple[int, int]:
-    """(periodSeconds, failureThreshold) giving the container startup_minutes to pass /health."""
-    return period, max(1, (config.startup_minutes * 60) // period)
+def startup_probe_budget(seconds: int, period: int = 10) -> tuple[int, int]:
+    """(periodSeconds, failureThreshold) giving the container `seconds` to pass /health."""
+    return period, max(1, -(-seconds // period))
 
 
 def _env(spec: SlotSpec) -> list[dict[str, Any]]:
     cfg = spec.config
-    env = serving_env(cfg, spec.s3_uri, spec.region, aliases=(spec.endpoint,))
+    env = serving_env(cfg, spec.s3_uri, spec.region, aliases=(spec.endpoint,), streamer=spec.streamer, compile_cache_uri=spec.compile_cache_uri)
     env_list: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in env.items()]
     if cfg.weights == "hub" and cfg.hub_token_secret:
         env_list.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": cfg.hub_token_secret, "key": "HF_TOKEN"}}})
@@ -155,11 +170,11 @@ def _resources(cfg: SlotConfig) -> dict[str, Any]:
     }
 
 
-def _probes(cfg: SlotConfig) -> dict[str, Any]:
-    period, failures = startup_probe_budget(cfg)
+def _probes(spec: SlotSpec) -> dict[str, Any]:
+    period, failures = startup_probe_budget(spec.startup_seconds)
     return {
-        # Weight streaming + CUDA graph capture take minutes (a 70B over S3: ~10-25 min); the
-        # startup probe holds liveness off for the whole budget, then hands over.
+        # Weight streaming, compile and CUDA graph capture take minutes: the startup probe holds
+        # liveness off for twice the computed worst case (components/coldstart), then hands over.
         "startupProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": period, "failureThreshold": failures, "timeoutSeconds": 5},
         "readinessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 5, "failureThreshold": 3, "timeoutSeconds": 5},
         "livenessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 15, "failureThreshold": 4, "timeoutSeconds": 10},
@@ -172,11 +187,11 @@ def _container(spec: SlotSpec) -> dict[str, Any]:
         "name": "vllm",
         "image": spec.image,
         "imagePullPolicy": "IfNotPresent",
-        "args": extra_flags(cfg.vllm_args),
+        "args": [*model_flags(cfg), *extra_flags(cfg.vllm_args)],
         "env": _env(spec),
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
         "resources": _resources(cfg),
-        **_probes(cfg),
+        **_probes(spec),
         # The sleep lets the ALB deregister the target before vLLM stops accepting; then SIGTERM
         # starts vLLM's drain of in-flight requests (--shutdown-timeout).
         "lifecycle": {"preStop": pre_stop(cfg.pre_stop_seconds, spec.kubernetes_version)},
@@ -241,7 +256,8 @@ def deployment(spec: SlotSpec) -> dict[str, Any]:
         "spec": {
             "replicas": replicas,
             "revisionHistoryLimit": 3,
-            "progressDeadlineSeconds": spec.config.startup_minutes * 60 + 600,
+            # A new pod may need a new node: the whole cold start, twice the computed worst case.
+            "progressDeadlineSeconds": spec.rollout_seconds,
             "selector": {"matchLabels": spec.selector},
             # Surge, never drop: a model/image change brings the new pod up (on a new GPU node if
             # need be) before the old one leaves, so the slot keeps its capacity.

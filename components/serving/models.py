@@ -41,7 +41,7 @@ class ScalingConfig(ConfigModel):
         default=600, ge=0, le=3600, description="HPA scale-down stabilisation: a GPU replica costs minutes to bring back, so shrink slowly."
     )
     wake_requests: Int32 = Field(
-        default=1, ge=1, description="ALB requests per minute that wake a slot scaled to zero (aws-cloudwatch activation threshold)."
+        default=1, ge=1, description="Requests counted at the gateway within 2 minutes that wake a slot scaled to zero (KEDA activation threshold)."
     )
 
 
@@ -70,6 +70,14 @@ class SlotConfig(ConfigModel):
     weights: Literal["s3", "hub"] = Field(
         default="s3",
         description="`s3`: stream weights from the stack's model bucket (prefix = model id) over the S3 gateway endpoint; `hub`: download from the Hugging Face Hub through the NAT.",
+    )
+    revision: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{40}$",
+        description="Full commit of the model repository the weights (and any remote code) come from; vLLM --revision. Required for hub weights in staging and prod (policy vllm-pinned-model).",
+    )
+    trust_remote_code: bool = Field(
+        default=False,
+        description="Run Python shipped in the model repository (vLLM --trust-remote-code); only with `revision` pinned, so the code that runs is the code reviewed.",
     )
     image: PinnedImage | None = Field(
         default=None, description="Pinned serving image (by digest or immutable tag); the stack's built image when omitted."
@@ -100,9 +108,13 @@ class SlotConfig(ConfigModel):
     )
     shm_gib: int = Field(default=16, ge=1, le=512, description="/dev/shm size (memory-backed; NCCL and the API server use it); counts against the memory limit.")
     model_cache_gib: int = Field(default=200, ge=10, le=8000, description="Model cache volume size limit on the node data volume.")
-    startup_minutes: int = Field(
-        default=40, ge=5, le=180,
-        description="Budget from container start to /health OK (weight streaming + engine start); the startupProbe allows this long.",
+    startup_minutes: int | None = Field(
+        default=None, ge=5, le=180,
+        description="Override of the startup probe's budget (container start to /health OK); computed from the cold-start model (`llmctl coldstart`) when omitted.",
+    )
+    compile_cache: bool = Field(
+        default=True,
+        description="Keep vLLM's torch.compile cache in the model bucket (compile-cache/<model>/vllm-<version>/<gpu>/): restored at start, uploaded after the first successful start.",
     )
     pre_stop_seconds: int = Field(
         default=20, ge=0, le=300, description="Sleep before SIGTERM so the ALB deregisters the pod before vLLM stops taking requests."
@@ -156,6 +168,14 @@ class SlotConfig(ConfigModel):
         if limit is not None and shm >= limit:
             raise ValueError(f"shmGib ({shm}) must be below the memory limit ({limit} GiB): /dev/shm is memory")
         return shm
+
+    @model_validator(mode="after")
+    def _remote_code(self) -> SlotConfig:
+        if self.trust_remote_code and self.revision is None:
+            raise ValueError(
+                "trustRemoteCode runs the model repository's Python in the serving pod: pin revision to a full 40-hex commit"
+            )
+        return self
 
     @property
     def empty(self) -> bool:

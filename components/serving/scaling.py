@@ -1,10 +1,10 @@
-"""Pure renderers for a slot's autoscaling: the KEDA ScaledObject (vLLM queue + KV cache from
-Prometheus) and, for slots allowed to scale to zero, the wake-up trigger on the ALB's request
-count in CloudWatch with its TriggerAuthentication."""
+"""Pure renderer of a slot's autoscaling: the KEDA ScaledObject (vLLM queue + KV cache from
+Prometheus) and, for slots allowed to scale to zero, the wake-up trigger on requests counted at
+the gateway (the slot's endpoint picker, components.gateway.inference.wake_query), which exist
+with no vLLM pod running."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from components.observability.labels import series
@@ -13,7 +13,7 @@ from components.serving.manifests import SlotSpec, _meta
 
 WAITING = "vllm:num_requests_waiting"
 KV_CACHE = "vllm:kv_cache_usage_perc"
-WAKE_TARGET_PER_MINUTE = 600  # ALB requests/min one replica absorbs; only matters before Prometheus has data
+WAKE_TARGET_PER_2_MINUTES = 1200  # gateway requests one replica absorbs; only matters before vLLM reports a queue
 
 
 def queue_query(spec: SlotSpec) -> str:
@@ -23,42 +23,6 @@ def queue_query(spec: SlotSpec) -> str:
 
 def kv_cache_query(spec: SlotSpec) -> str:
     return f"sum({series(KV_CACHE, spec.metrics_selector)})"
-
-
-def target_group_prefix(namespace: str, service: str) -> str:
-    """The name prefix the AWS Load Balancer Controller gives the target group of (namespace,
-    service): `k8s-<namespace[:8]>-<service[:8]>-<hash>` with non-alphanumerics removed
-    (aws-load-balancer-controller pkg/deploy/elbv2 model builder, buildTargetGroupName)."""
-    clean = re.compile(r"[^A-Za-z0-9]")
-    return f"k8s-{clean.sub('', namespace)[:8]}-{clean.sub('', service)[:8]}"
-
-
-def wake_expression(alb_name: str, namespace: str, service: str) -> str:
-    """CloudWatch metric math for requests reaching this slot's target group in the last period.
-
-    The ALB is shared by every endpoint (IngressGroup, named after the cluster through the
-    `alb.ingress.kubernetes.io/load-balancer-name` annotation), and the controller names target
-    groups with a hash we cannot know before it runs. So: SEARCH the ApplicationELB
-    RequestCount series by (LoadBalancer, TargetGroup) with unquoted terms, which CloudWatch
-    matches token by token against the dimension values (ALB name tokens pick this cluster's ALB,
-    the target-group prefix picks this namespace + Service), and SUM them into one series. At zero
-    replicas the target group has no registered targets and the ALB answers 503; the wake-up relies
-    on that request being counted in the target group's RequestCount (verify on a staging ALB
-    before relying on scale to zero in prod: a client retry within the cooldown is the fallback).
-    """
-    terms = f'MetricName="RequestCount" LoadBalancer={alb_name} TargetGroup={target_group_prefix(namespace, service)}'
-    return f"SUM(SEARCH('{{AWS/ApplicationELB,LoadBalancer,TargetGroup}} {terms}', 'Sum', 60))"
-
-
-def trigger_authentication(spec: SlotSpec) -> dict[str, Any]:
-    # KEDA's operator identity (its Pod Identity role, components/observability) reads CloudWatch;
-    # serving pods get no CloudWatch permissions.
-    return {
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "TriggerAuthentication",
-        "metadata": _meta(spec, f"{spec.name}-aws"),
-        "spec": {"podIdentity": {"provider": "aws"}},
-    }
 
 
 def wakes_from_zero(spec: SlotSpec) -> bool:
@@ -110,8 +74,8 @@ def _hpa_behavior(scaling: Any) -> dict[str, Any]:
 
 
 def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
-    """`wake_query` (from wake_expression, possibly an Output) is required when the slot can
-    scale to zero: vLLM's metrics vanish with the last pod, so Prometheus alone never wakes it."""
+    """`wake_query` (PromQL over the gateway's request counters) is required when the slot can
+    scale to zero: vLLM's metrics vanish with the last pod, so they alone never wake it."""
     cfg = spec.config
     scaling = cfg.scaling
     triggers = _prometheus_triggers(spec)
@@ -126,20 +90,15 @@ def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
         if wake_query is None:
             raise ValueError(f"slot {spec.name} scales to zero and needs a wake query")
         triggers.append({
-            "type": "aws-cloudwatch",
+            "type": "prometheus",
             "name": "wake",
             "metricType": "AverageValue",
-            "authenticationRef": {"name": f"{spec.name}-aws"},
             "metadata": {
-                "awsRegion": spec.region,
-                "expression": wake_query,
-                "metricStatPeriod": "60",
-                "metricCollectionTime": "300",
-                # ALB metrics land in CloudWatch about a minute late.
-                "metricEndTimeOffset": "60",
-                "targetMetricValue": str(WAKE_TARGET_PER_MINUTE),
-                "activationTargetMetricValue": str(scaling.wake_requests - 1),
-                "minMetricValue": "0",
+                "serverAddress": PROMETHEUS_URL,
+                "query": wake_query,
+                "threshold": str(WAKE_TARGET_PER_2_MINUTES),
+                "activationThreshold": str(scaling.wake_requests - 1),
+                "ignoreNullValues": "true",
             },
         })
     fallback_replicas = max(1, minimum) if spec.max_replicas > 0 else 0
@@ -149,9 +108,10 @@ def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
         "maxReplicaCount": maximum,
         "pollingInterval": scaling.polling_seconds,
         "cooldownPeriod": scaling.cooldown_seconds,
-        # A new replica reports no queue for its first minutes (weights loading); don't let KEDA
-        # scale a freshly woken slot back to zero before it ever served.
-        "initialCooldownPeriod": cfg.startup_minutes * 60,
+        # A new replica reports no queue for its first minutes (node launch, weights loading); don't
+        # let KEDA scale a freshly woken slot back to zero before it ever served: the whole
+        # computed cold start (twice the worst case, components/coldstart).
+        "initialCooldownPeriod": spec.rollout_seconds,
         # Prometheus down or the query failing: hold a safe floor instead of freezing or dropping.
         "fallback": {"failureThreshold": 3, "replicas": min(fallback_replicas, spec.max_replicas)},
         "advanced": {"horizontalPodAutoscalerConfig": {"behavior": _hpa_behavior(scaling)}},

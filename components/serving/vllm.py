@@ -4,12 +4,17 @@ other half and tests/serving checks the two agree)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from components.serving.models import SlotConfig
 
 PORT = 8000
 MODEL_CACHE_PATH = "/models-cache"
+# vLLM keeps torch.compile artifacts under $VLLM_CACHE_ROOT/torch_compile_cache (docs.vllm.ai
+# design/torch_compile); on the model-cache volume, not the read-only image.
+VLLM_CACHE_ROOT = f"{MODEL_CACHE_PATH}/vllm"
+COMPILE_CACHE_PREFIX = "compile-cache"
 
 
 def model_s3_uri(bucket: str, model: str) -> str:
@@ -32,6 +37,12 @@ def extra_flags(vllm_args: dict[str, Any]) -> list[str]:
     return argv
 
 
+def model_flags(config: SlotConfig) -> list[str]:
+    """The slot's pinned model commit and its remote-code opt-in (validated together in SlotConfig)."""
+    argv = ["--revision", config.revision] if config.revision else []
+    return argv + (["--trust-remote-code"] if config.trust_remote_code else [])
+
+
 def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -45,9 +56,10 @@ def served_names(config: SlotConfig, aliases: tuple[str, ...] = ()) -> list[str]
     return [config.model, *(a for a in aliases if a != config.model)]
 
 
-def serving_env(config: SlotConfig, s3_uri: Any, region: str, aliases: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Environment for serving-image/entrypoint.py. `s3_uri` may be a Pulumi Output (it is only
-    placed, never parsed). Values are strings, as Kubernetes wants them."""
+def serving_env(config: SlotConfig, s3_uri: Any, region: str, aliases: tuple[str, ...] = (),
+                streamer: dict[str, int] | None = None, compile_cache_uri: Any = None) -> dict[str, Any]:
+    """Environment for serving-image/entrypoint.py. `s3_uri` and `compile_cache_uri` may be Pulumi
+    Outputs (only placed, never parsed). Values are strings, as Kubernetes wants them."""
     assert config.model, "an empty slot runs no container"
     env: dict[str, Any] = {
         "MODEL_ID": config.model,
@@ -70,10 +82,27 @@ def serving_env(config: SlotConfig, s3_uri: Any, region: str, aliases: tuple[str
         env["MAX_MODEL_LEN"] = str(config.max_model_len)
     if config.weights == "s3":
         env["MODEL_S3_URI"] = s3_uri
+        if streamer:
+            env["STREAMER_CONFIG"] = streamer_json(streamer)
+    if compile_cache_uri is not None:
+        env["COMPILE_CACHE_S3_URI"] = compile_cache_uri
+        env["VLLM_CACHE_ROOT"] = VLLM_CACHE_ROOT
     return env
 
 
-def serve_flags(config: SlotConfig, s3_uri: str, aliases: tuple[str, ...] = ()) -> list[str]:
+def streamer_json(streamer: dict[str, int]) -> str:
+    """--model-loader-extra-config for runai_streamer: concurrency (S3 connections per rank) and
+    memory_limit (bytes of CPU buffer per rank), docs.vllm.ai models/extensions/runai_model_streamer."""
+    return json.dumps(streamer, sort_keys=True, separators=(",", ":"))
+
+
+def compile_cache_uri(bucket: str, model: str) -> str:
+    """The slot's compile cache prefix; the entrypoint adds vllm-<version>/<gpu>/ at run time (the
+    GPU is only known on the node) and the slot's role may write only under it."""
+    return f"s3://{bucket}/{COMPILE_CACHE_PREFIX}/{model}/"
+
+
+def serve_flags(config: SlotConfig, s3_uri: str, aliases: tuple[str, ...] = (), streamer: dict[str, int] | None = None) -> list[str]:
     """The full `vllm serve` argv the pod ends up running (what the entrypoint builds from
     serving_env + extra_flags). Used by tests and reviewers; the pod passes env + extra flags."""
     assert config.model, "an empty slot runs no container"
@@ -91,6 +120,8 @@ def serve_flags(config: SlotConfig, s3_uri: str, aliases: tuple[str, ...] = ()) 
         argv += ["--max-model-len", str(config.max_model_len)]
     if config.weights == "s3":
         argv += ["--load-format", "runai_streamer"]
+        if streamer:
+            argv += ["--model-loader-extra-config", streamer_json(streamer)]
     else:
         argv += ["--download-dir", f"{MODEL_CACHE_PATH}/hub"]
-    return argv + extra_flags(config.vllm_args)
+    return argv + model_flags(config) + extra_flags(config.vllm_args)

@@ -26,6 +26,9 @@ MANAGED: dict[str, str] = {
     "shutdown-timeout": "slot.shutdownTimeoutSeconds",
     "load-format": "slot.weights",
     "download-dir": "the platform (model cache volume)",
+    # Remote code runs only at a pinned commit: both come from the slot, where the rule is checked.
+    "revision": "slot.revision",
+    "trust-remote-code": "slot.trustRemoteCode (with slot.revision)",
 }
 
 ALLOWED: frozenset[str] = frozenset({
@@ -36,8 +39,7 @@ ALLOWED: frozenset[str] = frozenset({
     "disable-sliding-window", "enforce-eager", "compilation-config", "attention-backend",
     "disable-custom-all-reduce", "pipeline-parallel-size", "enable-expert-parallel",
     # model and tokenizer
-    "dtype", "quantization", "revision", "tokenizer", "tokenizer-mode", "tokenizer-revision",
-    "trust-remote-code", "hf-overrides", "generation-config", "override-generation-config",
+    "dtype", "quantization", "tokenizer", "tokenizer-mode", "tokenizer-revision", "hf-overrides", "generation-config", "override-generation-config",
     "runner", "convert", "pooler-config", "seed", "max-logprobs", "limit-mm-per-prompt",
     "mm-processor-cache-gb", "safetensors-load-strategy", "model-loader-extra-config",
     "ignore-patterns", "max-parallel-loading-workers", "speculative-config",

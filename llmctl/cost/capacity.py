@@ -23,6 +23,7 @@ NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
 GPU = "nvidia.com/gpu"
 DEFAULT_TOKENS_PER_SECOND = 800.0
 DEFAULT_DATA_VOLUME_GIB = 300
@@ -206,8 +207,9 @@ def _node_group(name: str, inputs: dict[str, Any], cfg: Any) -> NodeGroup:
 
 def _albs(inventory: Inventory) -> int:
     """One ALB per IngressGroup (alb.ingress.kubernetes.io/group.name or the IngressClassParams
-    group), one per ungrouped ALB Ingress."""
-    groups: set[str] = set()
+    group), one per ungrouped ALB Ingress, and one NLB per gateway EnvoyProxy (priced on the ALB
+    line: the same hourly rate, an LCU at or above an NLCU)."""
+    groups: set[str] = {f"nlb:{_meta(o).get('name')}" for o in _objects(inventory, ENVOY_PROXY)}
     for obj in _objects(inventory, INGRESS):
         annotations = _meta(obj).get("annotations") or {}
         group = annotations.get("alb.ingress.kubernetes.io/group.name")

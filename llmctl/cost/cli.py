@@ -71,10 +71,23 @@ def estimate(
                     typer.echo(f"warning: --live: {str(exc).splitlines()[0]}; using the pinned price table", err=True)
             else:
                 typer.echo("warning: --live: no AWS credentials found; using the pinned price table", err=True)
-        result = run_estimate(cap, prices, assumptions)
+        result = run_estimate(cap, prices, assumptions, _cold_starts(inv.stack, cfg, root))
     except PriceError as exc:
         _fail(str(exc))
     typer.echo(json.dumps(result, indent=2) if as_json else render_text(result))
+
+
+def _cold_starts(stack: str, cfg, root) -> dict[tuple[str, str], dict[str, float]]:
+    """(endpoint, slot) -> cached and first-start cold start seconds, when the stack file is at hand."""
+    if cfg is None:
+        return {}
+    from components.coldstart.imagecache import load_record
+    from llmctl.coldstart.report import slot_rows
+
+    return {
+        (row["endpoint"], row["slot"]): {k: row["scenarios"][k]["total_seconds"] for k in ("cached", "first_start")}
+        for row in slot_rows(cfg, load_record(stack, root)) if "scenarios" in row
+    }
 
 
 @cost_app.command()

@@ -209,6 +209,26 @@ def gpu_slots(cap: Capacity, prices: RegionPrices, a: Assumptions, scenario: str
     return out
 
 
+def standby(cap: Capacity, slot_rows: list[dict[str, Any]], hours: float, cold_starts: dict[tuple[str, str], dict[str, float]]) -> list[dict[str, Any]]:
+    """Per endpoint: what its warm replicas cost a month next to the cold start they avoid. Standby
+    = the idle slot's replicas (a gate or rollback without waiting); floor = the live slot's
+    minimum replicas (load arriving before a scale-up's cold start finishes). Priced at per_slot's
+    $/replica-hour."""
+    hourly = {(r["endpoint"], r["slot"]): r["hourly_usd_per_replica"] for r in slot_rows}
+    rows: dict[str, dict[str, Any]] = {}
+    for slot in cap.slots:
+        if (slot.endpoint, slot.slot) not in hourly or slot.min <= 0:
+            continue
+        row = rows.setdefault(slot.endpoint, {"endpoint": slot.endpoint, "team": slot.team, "standby_replicas": 0, "standby_monthly_usd": 0.0,
+                                              "floor_replicas": 0, "floor_monthly_usd": 0.0, "cold_start_seconds": None})
+        kind = "floor" if slot.live else "standby"
+        row[f"{kind}_replicas"] += slot.min
+        row[f"{kind}_monthly_usd"] = round(row[f"{kind}_monthly_usd"] + slot.min * hourly[(slot.endpoint, slot.slot)] * hours, 2)
+        if slot.live and (slot.endpoint, slot.slot) in cold_starts:
+            row["cold_start_seconds"] = cold_starts[(slot.endpoint, slot.slot)]
+    return list(rows.values())
+
+
 LINE_ITEMS: tuple[LineItems, ...] = (
     control_plane, nat, interface_endpoints, load_balancers, kms, system_nodes, reserved_capacity, gpu_slots,
 )
@@ -254,8 +274,9 @@ def break_even_gb(prices: RegionPrices, a: Assumptions) -> float:
     return prices.interface_endpoint_az_hour * a.hours_per_month / saving_per_gb if saving_per_gb > 0 else math.inf
 
 
-def estimate(cap: Capacity, prices: RegionPrices, a: Assumptions) -> dict[str, Any]:
+def estimate(cap: Capacity, prices: RegionPrices, a: Assumptions, cold_starts: dict[tuple[str, str], dict[str, float]] | None = None) -> dict[str, Any]:
     by_scenario = {s: lines(cap, prices, a, s) for s in (*SCENARIOS, "on_demand")}
+    slots = per_slot(cap, prices, a)
     totals = {s: sum(line.monthly_usd for line in items) for s, items in by_scenario.items()}
     fixed = {s: sum(line.monthly_usd for line in by_scenario[s] if line.category == FIXED) for s in SCENARIOS}
     notes = []
@@ -275,7 +296,8 @@ def estimate(cap: Capacity, prices: RegionPrices, a: Assumptions) -> dict[str, A
         "total_monthly_usd": {s: round(totals[s], 2) for s in SCENARIOS},
         "fixed_monthly_usd": {s: round(fixed[s], 2) for s in SCENARIOS},
         "savings_vs_on_demand_pct": round(saving, 1),
-        "per_slot": per_slot(cap, prices, a),
+        "per_slot": slots,
+        "standby": standby(cap, slots, a.hours_per_month, cold_starts or {}),
         "assumptions": asdict(a),
         "notes": notes,
     }
@@ -295,6 +317,11 @@ def render_text(result: dict[str, Any]) -> str:
             f"${row['hourly_usd_per_replica']:.3f}/replica-hour, ${row['usd_per_1m_output_tokens']:.3f} per 1M output tokens "
             f"at {row['tokens_per_second']:g} tok/s"
         )
+    for row in result.get("standby", []):
+        cold = row["cold_start_seconds"]
+        start = f"cold start {cold['cached']:.0f} s cached / {cold['first_start']:.0f} s first (llmctl coldstart)" if cold else "cold start not computed"
+        out.append(f"  {row['endpoint']}: warm replicas {row['floor_replicas']} live floor ${row['floor_monthly_usd']:,.2f}/month + "
+                   f"{row['standby_replicas']} standby ${row['standby_monthly_usd']:,.2f}/month; {start}")
     out.append("  assumptions (change one with --set key=value): " + ", ".join(f"{k}={v:g}" for k, v in result["assumptions"].items()))
     out.extend(f"  note: {note}" for note in result["notes"])
     return "\n".join(out)

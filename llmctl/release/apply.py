@@ -2,10 +2,10 @@
 (and dry runs) inject their own.
 
 `pulumi up --target <URN or URN glob>` with target_dependents false touches only those
-resources (apply_batches: a slot's resources, or the endpoint's Ingress). This module is the one
-place that knows what a weight change applies: promote and rollback only call `apply_weights`. For the Ingress the
-AWS Load Balancer Controller then reconciles the ALB listener rule (weights) in place, without
-new target groups or connection drops.
+resources (apply_batches: a slot's resources, or the endpoint's AIGatewayRoute). This module is the
+one place that knows what a weight change applies: promote and rollback only call `apply_weights`.
+For the route the AI Gateway controller rewrites its HTTPRoute and Envoy Gateway pushes the new
+weights to the proxies over xDS in place, without new listeners or connection drops.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from components.endpoint.models import SLOTS
-from components.endpoint.names import ingress_urn, slot_target
+from components.endpoint.names import route_urn, slot_target
 from llmctl.release.errors import ReleaseError
 
 
@@ -54,23 +54,23 @@ class PulumiApplier:
 def apply_batches(stack: str, endpoint: str, before: dict[str, int], after: dict[str, int], urgent: bool = False) -> list[list[str]]:
     """Targeted updates for a weight change, in order. Promote: a slot that starts taking traffic is
     scaled to its live replicas first (Pulumi waits for its Deployment, so the canary never lands
-    on missing capacity), then the Ingress moves traffic. Rollback (urgent): the Ingress first, so
+    on missing capacity), then the route moves traffic. Rollback (urgent): the route first, so
     traffic is back on the warm standby pods in seconds, then the slot scales to its live replicas.
     Last, a slot that no longer takes traffic drops to standbyReplicas."""
     growing = [slot_target(stack, endpoint, s) for s in SLOTS if before[s] == 0 < after[s]]
     shrinking = [slot_target(stack, endpoint, s) for s in SLOTS if before[s] > 0 == after[s]]
-    ingress = [ingress_urn(stack, endpoint)]
-    order = (ingress, growing, shrinking) if urgent else (growing, ingress, shrinking)
+    route = [route_urn(stack, endpoint)]
+    order = (route, growing, shrinking) if urgent else (growing, route, shrinking)
     return [batch for batch in order if batch]
 
 
 def apply_weights(applier: Applier | None, stack: str, endpoint: str, before: dict[str, int], after: dict[str, int],
                   urgent: bool = False, before_traffic: Callable[[], object] | None = None) -> None:
     """Bring the cluster from `before` to `after` (the stack file already holds `after`).
-    `before_traffic` runs right before the Ingress update (e.g. capacity.CapacityWait, which
+    `before_traffic` runs right before the route update (e.g. capacity.CapacityWait, which
     raises ApplyError when the incoming slot never gets ready, before any weight moves)."""
     if applier is not None:
         for targets in apply_batches(stack, endpoint, before, after, urgent):
-            if before_traffic is not None and targets == [ingress_urn(stack, endpoint)]:
+            if before_traffic is not None and targets == [route_urn(stack, endpoint)]:
                 before_traffic()
             applier(stack, targets)

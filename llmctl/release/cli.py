@@ -47,9 +47,14 @@ def make_capacity_reader(kubeconfig: str | None, context: str | None) -> Deploym
 def _capacity_wait(target: ops.Stack, name: str, to: str, timeout: float | None, poll: float, kubeconfig: str | None,
                    context: str | None) -> Any:
     """Before traffic first moves to `to`: wait for its Deployment to have the live slot's ready replicas.
-    Default timeout: the slot's startup budget plus 10 minutes for a GPU node to launch and join."""
-    slot = getattr(target.cfg.endpoints[name].slots, to)
-    wait = CapacityWait(make_capacity_reader(kubeconfig, context), timeout if timeout is not None else slot.startup_minutes * 60 + 600,
+    Default timeout: the slot's computed cold start from node request to ready (components/coldstart),
+    the same figure as its Deployment's progress deadline."""
+    from components.coldstart.sizing import slot_sizing
+
+    endpoint = target.cfg.endpoints[name]
+    slot = getattr(endpoint.slots, to)
+    default = slot_sizing(target.cfg.gpu.pool(endpoint.pool), slot).timeouts.rollout_seconds
+    wait = CapacityWait(make_capacity_reader(kubeconfig, context), timeout if timeout is not None else default,
                         poll, echo=lambda line: typer.echo(f"{name}: {line}", err=True))
     return lambda: wait(namespace(name), deployment_name(name, to), deployment_name(name, ops.other(to)), slot.replicas.max)
 
@@ -264,7 +269,7 @@ def promote(
             # header and no model name: the probes see what clients see, whichever slot answers.
             walk = ops.plan_steps(ops.weights_of(cfg)[ops.check_slot(to)], _steps(steps) or release.canary_steps)
             needs_url = not no_apply and len(walk) > 1 and not watch_url
-            live = Target(watch_url or (ops.route_url(target, cfg, name) if needs_url else ""), model="")
+            live = Target(watch_url or (ops.route_url(target, cfg, name) if needs_url else ""), model="", headers=ops.release_key_headers())
 
             def watch_run() -> Any:
                 return watch(live, release.latency_requests, pause, release.max_error_rate_pct, slo, timeout_seconds=timeout)

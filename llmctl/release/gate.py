@@ -1,5 +1,5 @@
 """Release gate: is the candidate slot healthy, serving the right model, fast and as accurate as
-the live slot? Every request goes through the real route (ALB header rule `X-LLM-Slot: <slot>`)
+the live slot? Every request goes through the real route (the gateway's preview rule `X-LLM-Slot: <slot>`)
 unless a URL is given, with explicit timeouts.
 """
 

@@ -120,10 +120,22 @@ class GateRequest:
 
 
 def route_url(stack: Stack, endpoint: EndpointConfig, name: str) -> str:
-    if not endpoint.route.host:
-        raise ReleaseError(f"endpoint {name} is routed by path only; pass --url (and --baseline-url) with the ALB's DNS name")
-    scheme = "https" if stack.cfg.ingress.certificate_arn else "http"
-    return f"{scheme}://{endpoint.route.host}{(endpoint.route.path or '').rstrip('/')}"
+    scheme = "https" if stack.cfg.gateway.certificate_arn else "http"
+    return f"{scheme}://{endpoint.route.host}"
+
+
+RELEASE_KEY_ENV = "LLMCTL_RELEASE_KEY"
+
+
+def release_key_headers() -> dict[str, str]:
+    """The release tooling's own API key (`llmctl keys create STACK --release`), which CI passes as
+    LLMCTL_RELEASE_KEY: the gateway admits it on every rule of every route, the slot header only with it."""
+    key = os.environ.get(RELEASE_KEY_ENV)
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def preview_headers(slot: str) -> dict[str, str]:
+    return {SLOT_HEADER: slot, **release_key_headers()}
 
 
 def _kind(endpoint: EndpointConfig, slot: str) -> str:
@@ -138,8 +150,8 @@ def gate_inputs(stack: Stack, name: str, request: GateRequest) -> tuple[Target, 
         raise ReleaseError(f"endpoint {name}: slot {slot} has no model; run `llmctl release prepare` first")
     live = endpoint.live_slot()
     live_model = getattr(endpoint.slots, live).model or model
-    candidate = Target(request.url or route_url(stack, endpoint, name), model, {SLOT_HEADER: slot}, _kind(endpoint, slot))
-    baseline = Target(request.baseline_url or route_url(stack, endpoint, name), live_model, {SLOT_HEADER: live}, _kind(endpoint, live))
+    candidate = Target(request.url or route_url(stack, endpoint, name), model, preview_headers(slot), _kind(endpoint, slot))
+    baseline = Target(request.baseline_url or route_url(stack, endpoint, name), live_model, preview_headers(live), _kind(endpoint, live))
     eval_rel = request.eval_set or endpoint.eval_set or stack.cfg.release.default_eval_set
     eval_path = Path(eval_rel) if Path(eval_rel).is_absolute() else stack.root / eval_rel
     items = load_eval_set(eval_path, eval_rel, request.max_items)

@@ -138,7 +138,8 @@ def effective_tags(resource_tags: Any, default_tags: dict[str, str]) -> dict[str
     return dict(sorted({**default_tags, **own}.items()))
 
 
-_K8S_SKIP = ("kubernetes:helm.sh/", "pulumi:providers:")
+# Helm releases and remote YAML files (yaml/v2 ConfigFile) install objects the provider expands; they are no single manifest.
+_K8S_SKIP = ("kubernetes:helm.sh/", "kubernetes:yaml/", "pulumi:providers:")
 
 
 def kubernetes_object(resource: Resource) -> dict[str, Any] | None:

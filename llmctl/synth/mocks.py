@@ -59,6 +59,8 @@ class RecordingMocks(sdk.Mocks):
     # ---- resources -------------------------------------------------------------------------
     def new_resource(self, args: sdk.MockResourceArgs) -> tuple[str | None, dict]:
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        if typ == "pulumi:pulumi:StackReference":  # a read (custom unset), answered like a resource
+            return inputs.get("name", name), {**inputs, **self._computed(typ, name, inputs, name)}
         if not args.custom:
             return name, inputs
         rid = _ID_PREFIX.get(typ, f"{name}-") + _digest(typ, name)
@@ -75,6 +77,11 @@ class RecordingMocks(sdk.Mocks):
             digest = "sha256:" + hashlib.sha256(repr(sorted(inputs.items(), key=str)).encode()).hexdigest()
             tags = inputs.get("tags") or [name]
             return {"digest": digest, "ref": f"{str(tags[0]).rsplit(':', 1)[0]}@{digest}"}
+        if typ == "pulumi:pulumi:StackReference":
+            # Stand-in for the earlier stack's outputs: its built image, by digest.
+            stack = str(inputs.get("name", name)).rsplit("/", 1)[-1]
+            image = f"{MOCK_ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/llm-platform-{stack}/vllm-serving@sha256:{_digest('image', stack, length=64)}"
+            return {"outputs": {"servingImage": image}, "secretOutputNames": []}
         if package != "aws":
             return {}
         module, _, _ = rest.partition("/")
@@ -139,8 +146,17 @@ class RecordingMocks(sdk.Mocks):
                 "authorizationToken": base64.b64encode(b"AWS:synth-not-a-real-token").decode(), "id": self.region,
             },
         }
+        if token == "aws:ec2/getPrefixList:getPrefixList":
+            # Stand-in for the region's S3 prefix list (com.amazonaws.<region>.s3): two S3 ranges of
+            # AWS's ip-ranges.json, enough to render the egress policy; deploys read the real list.
+            return {"name": args.args.get("name"), "prefixListId": "pl-0s3synth", "id": "pl-0s3synth",
+                    "cidrBlocks": ["52.216.0.0/15", "54.231.0.0/16"]}, []
         if token in table:
             return table[token], []
+        if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            # Offline there are no keys: every API key secret reads as an empty key set.
+            secret = str(args.args.get("secretId", "secret"))
+            return {"secretString": "{}", "arn": secret, "id": secret, "versionId": "synth", "versionStages": ["AWSCURRENT"]}, []
         if token == "aws:eks/getAddonVersion:getAddonVersion":
             addon = args.args.get("addonName", "addon")
             return {"version": f"v0.0.0-synth-{addon}", "addonName": addon, "id": addon}, []

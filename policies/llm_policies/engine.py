@@ -28,7 +28,7 @@ from .model import (
 )
 
 AWS_PROVIDER = "pulumi:providers:aws"
-INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 ROLE = "aws:iam/role:Role"
 
@@ -69,7 +69,8 @@ def infer_account(resources: Iterable[ResourceView]) -> str | None:
 
 def infer_public_endpoint(resources: Iterable[ResourceView]) -> bool:
     for r in resources:
-        if r.type == INGRESS and get(r.props, "metadata", "annotations", "alb.ingress.kubernetes.io/scheme") == "internet-facing":
+        if r.type == ENVOY_PROXY and get(r.props, "spec", "provider", "kubernetes", "envoyService", "annotations",
+                                          "service.beta.kubernetes.io/aws-load-balancer-scheme") == "internet-facing":
             return True
         if r.type == LOAD_BALANCER and get(r.props, "internal") is False:
             return True

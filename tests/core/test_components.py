@@ -27,7 +27,7 @@ def network(**settings):
 def cluster(**settings):
     cfg = ClusterConfig(**settings)
     args = ClusterArgs(cfg, "llm-platform-t", "us-west-2", "vpc-1", "10.40.0.0/16", ["subnet-p1", "subnet-p2"],
-                       ["subnet-i1", "subnet-i2"], BOUNDARY, stack_tags={"team": "ml-platform"})
+                       ["subnet-i1", "subnet-i2"], BOUNDARY, BOUNDARY, stack_tags={"team": "ml-platform"})
     return record(lambda: Cluster("t", args), stack="t", config=CONFIG)
 
 
@@ -37,15 +37,15 @@ def by_name(inventory, type_):
 
 # ---- boundary -----------------------------------------------------------------------------
 
-def test_boundary_names_itself_and_exposes_the_arn_it_names():
-    inv = record(lambda: Boundary("b", BoundaryArgs("llm-platform-t", "us-west-2")), stack="t", config=CONFIG)
-    [policy] = inv.of_type("aws:iam/policy:Policy")
-    expected = f"arn:aws:iam::{MOCK_ACCOUNT}:policy/llm-platform-t-boundary"
-    doc = json.loads(policy.inputs["policy"])
-    assert {s["Sid"]: s for s in doc["Statement"]}["DenyBoundaryEdit"]["Resource"] == expected
-    assert policy.inputs["name"] == "llm-platform-t-boundary" and policy.inputs["path"] == "/"
+def test_boundaries_name_themselves_and_expose_the_arns_they_name():
+    inv = record(lambda: Boundary("b", BoundaryArgs("llm-platform-t", "us-west-2", "llm-platform-t-karpenter-node")), stack="t", config=CONFIG)
+    policies = {p.inputs["name"]: p for p in inv.of_type("aws:iam/policy:Policy")}
+    assert set(policies) == {"llm-platform-t-workload-boundary", "llm-platform-t-controller-boundary"}
     [component] = inv.of_type("llm-platform:boundary:Boundary")
-    assert policy.parent == component.urn
+    for name, policy in policies.items():
+        doc = json.loads(policy.inputs["policy"])
+        assert {s["Sid"]: s for s in doc["Statement"]}["DenyBoundaryEdit"]["Resource"] == f"arn:aws:iam::{MOCK_ACCOUNT}:policy/{name}"
+        assert policy.inputs["path"] == "/" and policy.parent == component.urn
 
 
 # ---- network ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.boundary.iam import boundary_arn, boundary_policy
+from components.boundary.iam import boundary_arn, controller_boundary, workload_boundary
 from components.cluster.iam import (
     NODE_MANAGED_POLICIES,
     access_policy_arn,
@@ -29,63 +29,30 @@ def statements(doc):
 def denied_actions(doc, resource="*"):
     out = set()
     for s in doc["Statement"]:
-        if s["Effect"] == "Deny" and "Action" in s and s["Resource"] == resource:
+        if s["Effect"] == "Deny" and "Action" in s and s.get("Resource") == resource:
             out.update(s["Action"])
     return out
 
 
-# ---- boundary ---------------------------------------------------------------------------------
+# ---- boundary (tests/security/test_boundaries.py covers the documents) ----------------------
 
 def test_boundary_arn_is_computable_before_the_policy_exists():
     assert boundary_arn("aws", "111122223333", "llm-platform-t-boundary") == ARN
     assert boundary_arn("aws-cn", "1", "b", "/x/") == "arn:aws-cn:iam::1:policy/x/b"
 
 
-def test_boundary_scopes_everything_but_global_services_to_the_stack_region():
-    deny = statements(boundary_policy(ARN, "eu-west-1", "llm-platform-t"))["DenyOutsideRegion"]
-    assert deny["Effect"] == "Deny" and deny["Resource"] == "*"
-    assert deny["Condition"] == {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}
-    # Global services answer from us-east-1 whatever the stack region: they must stay usable.
-    assert {"iam:*", "sts:*", "pricing:*"} <= set(deny["NotAction"])
-    assert not {"ec2:*", "eks:*", "s3:*", "kms:*"} & set(deny["NotAction"])
-
-
-@pytest.mark.parametrize("action", ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile",
-                                    "iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"])
-def test_boundary_denies_escalation_outright(action):
-    assert action in denied_actions(boundary_policy(ARN, "us-west-2", "llm-platform-t"))
-
-
-def test_boundary_denies_editing_or_deleting_itself():
-    assert {"iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion"} <= denied_actions(
-        boundary_policy(ARN, "us-west-2", "llm-platform-t"), resource=ARN
-    )
-
-
-def test_boundary_denies_roles_and_boundary_changes_that_do_not_carry_this_boundary():
-    stmt = statements(boundary_policy(ARN, "us-west-2", "llm-platform-t"))["DenyPrincipalsWithoutThisBoundary"]
-    assert stmt["Effect"] == "Deny"
+@pytest.mark.parametrize("doc", [workload_boundary(ARN, "eu-west-1", "llm-platform-t"),
+                                 controller_boundary(ARN, "eu-west-1", "llm-platform-t", "llm-platform-t-karpenter-node")])
+def test_boundaries_pin_the_region_close_escalation_and_guard_themselves(doc):
+    by_sid = statements(doc)
+    assert by_sid["DenyOutsideRegion"]["Condition"] == {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}
+    assert {"iam:CreateUser", "iam:CreateAccessKey", "iam:DeleteRolePermissionsBoundary", "iam:AttachRolePolicy"} <= denied_actions(doc)
+    assert {"iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"} <= denied_actions(doc, resource=ARN)
+    stmt = by_sid["DenyPrincipalsWithoutThisBoundary"]
     assert set(stmt["Action"]) == {"iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutUserPermissionsBoundary"}
     assert stmt["Condition"] == {"StringNotEquals": {"iam:PermissionsBoundary": ARN}}
-
-
-def test_boundary_allows_no_iam_wildcard_and_no_escalating_action():
-    doc = boundary_policy(ARN, "us-west-2", "llm-platform-t")
     allowed = {a for s in doc["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
-    assert "iam:*" not in allowed and "*" not in allowed
-    iam_allowed = {a for a in allowed if a.startswith("iam:")}
-    assert not iam_allowed & denied_actions(doc)
-    assert not {"iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion"} & iam_allowed
-    # What Karpenter and the controllers legitimately need.
-    assert {"iam:PassRole", "iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:CreateServiceLinkedRole",
-            "sts:AssumeRoleWithWebIdentity", "sts:TagSession", "pricing:GetProducts", "ec2:*", "sqs:*", "eks-auth:*"} <= allowed
-
-
-def test_boundary_lets_only_the_stack_own_roles_be_passed():
-    doc = boundary_policy(ARN, "us-west-2", "llm-platform-t")
-    passing = [s for s in doc["Statement"] if s["Effect"] == "Allow" and "iam:PassRole" in s["Action"]]
-    assert passing == [{"Sid": "AllowPassingStackRoles", "Effect": "Allow", "Action": ["iam:PassRole"],
-                        "Resource": "arn:aws:iam::111122223333:role/llm-platform-t-*"}]
+    assert "*" not in allowed and not [a for a in allowed if a.endswith(":*")]
 
 
 # ---- trust policies -----------------------------------------------------------------------
@@ -95,7 +62,6 @@ def test_boundary_lets_only_the_stack_own_roles_be_passed():
     [
         (cluster_trust(), "eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
         (node_trust(), "ec2.amazonaws.com", ["sts:AssumeRole"]),
-        (pod_identity_trust(), "pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
     ],
 )
 def test_trust_names_exactly_one_service_principal(doc, service, actions):
@@ -144,3 +110,28 @@ def test_managed_policy_and_access_policy_arns():
     assert managed_policy_arn("aws", "AmazonEKSWorkerNodePolicy") == "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"
     assert access_policy_arn("aws", "AmazonEKSClusterAdminPolicy") == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
     assert set(NODE_MANAGED_POLICIES) == {"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"}
+
+
+def test_pod_identity_trust_is_scoped_to_account_cluster_namespace_and_service_account():
+    [stmt] = pod_identity_trust("111122223333", "llm-platform-t", "llm-chat", "chat-blue-vllm")["Statement"]
+    assert stmt["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    # TagSession is required: Pod Identity passes the session tags the conditions read.
+    assert stmt["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    assert stmt["Condition"] == {"StringEquals": {
+        "aws:SourceAccount": "111122223333",
+        "aws:RequestTag/eks-cluster-name": "llm-platform-t",
+        "aws:RequestTag/kubernetes-namespace": "llm-chat",
+        "aws:RequestTag/kubernetes-service-account": "chat-blue-vllm",
+    }}
+
+
+def test_role_names_carry_the_cluster_and_fit_iam_limit():
+    from components.trust import account_of, role_name
+
+    assert role_name("llm-platform-prod", "chat", "blue") == "llm-platform-prod-chat-blue"
+    long = role_name("llm-platform-prod", "a" * 80, "green")
+    assert len(long) == 64 and long.startswith("llm-platform-prod-aaa")
+    assert long != role_name("llm-platform-prod", "a" * 80, "blue")
+    assert account_of("arn:aws:iam::111122223333:policy/x") == "111122223333"
+    with pytest.raises(ValueError, match="not an account-scoped ARN"):
+        account_of("arn:aws:s3:::bucket")

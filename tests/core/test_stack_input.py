@@ -43,7 +43,8 @@ def test_duplicate_keys_anywhere_name_both_lines():
     assert str(info.value) == (f"{SOURCE}: duplicate key 'green' at lines {first} and {first + 1}: "
                                "YAML would keep only the second; remove one")
     top = text.replace("  llm-platform:cost:", "  aws:region: us-west-2\n  llm-platform:cost:")
-    with pytest.raises(ConfigError, match=r"duplicate key 'aws:region' at lines 5 and \d+"):
+    region_line = lines.index("  aws:region: us-east-1") + 1
+    with pytest.raises(ConfigError, match=rf"duplicate key 'aws:region' at lines {region_line} and \d+"):
         parse_stack_text(top, SOURCE)
 
 

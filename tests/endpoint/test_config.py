@@ -1,4 +1,4 @@
-"""Endpoint, ingress and release settings: each bad value is one line naming the key."""
+"""Endpoint, gateway and release settings: each bad value is one line naming the key."""
 
 from __future__ import annotations
 
@@ -50,33 +50,43 @@ def test_a_live_slot_needs_a_model_and_replicas():
 def test_routes_must_be_distinct():
     doc = raw()
     doc[EP]["code"]["route"] = {"host": "chat.llm.internal"}
-    assert error(doc) == (f"{SOURCE}: {EP}.code.route: {{\"host\": \"chat.llm.internal\"}}: endpoint chat already uses this host "
-                          "and path; give each endpoint its own host or path")
+    assert error(doc) == f"{SOURCE}: {EP}.code.route.host: 'chat.llm.internal': endpoint chat already uses this host; give each endpoint its own host"
 
 
-@pytest.mark.parametrize(("ingress", "expected"), [
-    ({"slowStartSeconds": 60}, "slowStartSeconds needs loadBalancingAlgorithm: round_robin"),
-    ({"slowStartSeconds": 10, "loadBalancingAlgorithm": "round_robin"}, "slowStartSeconds must be 0 (off) or 30-900, got 10"),
-    ({"scheme": "internet-facing"}, "an internet-facing ALB needs certificateArn"),
-    ({"allowedCidrs": ["10.0.0.1/8"]}, f"{SOURCE}: llm-platform:ingress.allowedCidrs[0]: '10.0.0.1/8':"),
-    ({"sslPolicy": "TLS-anything"}, f"{SOURCE}: llm-platform:ingress.sslPolicy: 'TLS-anything': String should match pattern"),
+@pytest.mark.parametrize(("gateway", "expected"), [
+    ({"scheme": "internet-facing"}, "an internet-facing gateway needs certificateArn"),
+    ({"allowedCidrs": ["10.0.0.1/8"]}, f"{SOURCE}: llm-platform:gateway.allowedCidrs[0]: '10.0.0.1/8':"),
+    ({"sslPolicy": "TLS-anything"}, f"{SOURCE}: llm-platform:gateway.sslPolicy: 'TLS-anything': String should match pattern"),
+    ({"proxyReplicas": 0}, f"{SOURCE}: llm-platform:gateway.proxyReplicas: 0: Input should be greater than or equal to 1"),
 ])
-def test_ingress_settings(ingress, expected):
+def test_gateway_settings(gateway, expected):
     doc = raw("dev")
-    doc["llm-platform:ingress"] = ingress
+    doc["llm-platform:gateway"] = gateway
     assert expected in error(doc)
 
 
-def test_ingress_defaults_are_internal_and_least_outstanding_requests():
+def test_gateway_defaults_are_internal_and_plain_http_without_a_certificate():
     cfg = load_config(raw("dev"), SOURCE)
-    assert cfg.ingress.scheme == "internal" and cfg.ingress.certificate_arn is None
-    assert cfg.ingress.load_balancing_algorithm == "least_outstanding_requests" and cfg.ingress.slow_start_seconds == 0
+    assert cfg.gateway.scheme == "internal" and cfg.gateway.certificate_arn is None and cfg.gateway.listener_port == 80
 
 
-def test_the_alb_name_must_fit():
+def test_a_route_needs_a_host():
+    doc = raw("dev")
+    doc[EP]["chat"]["route"] = {"path": "/chat"}
+    assert error(doc).startswith(f"{SOURCE}: {EP}.chat.route")
+
+
+def test_the_nlb_name_must_fit():
     doc = raw("dev")
     doc["llm-platform:tags"]["project"] = "llm-platform-research-team"  # 30 characters with -dev
     assert load_config(doc, SOURCE).tags["project"] == "llm-platform-research-team"
     doc["llm-platform:tags"]["project"] = "llm-platform-research-team-xyz"  # 34 with -dev
-    assert error(doc) == (f"{SOURCE}: llm-platform:tags.project: 'llm-platform-research-team-xyz': the ALB is named <project>-<environment> "
+    assert error(doc) == (f"{SOURCE}: llm-platform:tags.project: 'llm-platform-research-team-xyz': the NLB is named <project>-<environment> "
                           "('llm-platform-research-team-xyz-dev'): at most 32 letters, digits and inner hyphens")
+
+
+def test_access_names_declared_teams_only():
+    doc = raw()
+    doc[EP]["chat"]["access"] = ["search", "nobody"]
+    assert error(doc) == (f"{SOURCE}: {EP}.chat.access[1]: 'nobody': not a team of llm-platform:teams; "
+                          "teams: applied-ai, dev-productivity, search")

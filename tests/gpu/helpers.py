@@ -22,7 +22,8 @@ CLUSTER = "llm-platform-t"
 REGION = "us-west-2"
 ACCOUNT = "123456789012"
 CLUSTER_ARN = f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{CLUSTER}"
-BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/llm-platform-t-boundary"
+BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/llm-platform-t-workload-boundary"
+CONTROLLER_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/llm-platform-t-controller-boundary"
 TAGS = {"project": "llm-platform", "environment": "dev", "team": "ml-platform", "cost-center": "4410", "owner": "o@example.com"}
 
 
@@ -37,7 +38,7 @@ def providers() -> pulumi.ResourceOptions:
 
 def karpenter_inventory(config: KarpenterConfig | None = None) -> Inventory:
     return record(
-        lambda: Karpenter("karpenter", KarpenterArgs(CLUSTER, CLUSTER_ARN, BOUNDARY, SYSTEM_PLACEMENT, config or KarpenterConfig()), providers()),
+        lambda: Karpenter("karpenter", KarpenterArgs(CLUSTER, CLUSTER_ARN, BOUNDARY, CONTROLLER_BOUNDARY, SYSTEM_PLACEMENT, config or KarpenterConfig()), providers()),
         stack="t",
         config={"aws:region": REGION},
     )

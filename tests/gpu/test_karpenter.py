@@ -9,7 +9,7 @@ from components.karpenter.interruption import EVENT_RULES
 from components.karpenter.models import KarpenterConfig
 from llmctl.synth.mocks import MOCK_ACCOUNT
 from tests.gpu import reference
-from tests.gpu.helpers import ACCOUNT, BOUNDARY, CLUSTER, CLUSTER_ARN, REGION, as_json, karpenter_inventory
+from tests.gpu.helpers import ACCOUNT, BOUNDARY, CLUSTER, CLUSTER_ARN, CONTROLLER_BOUNDARY, REGION, as_json, karpenter_inventory
 
 NODE_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{CLUSTER}-karpenter-node"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{CLUSTER}"
@@ -78,12 +78,16 @@ def test_the_synthesized_policies_are_the_rendered_documents(inventory):
 def test_roles_carry_the_boundary_and_the_expected_trust(inventory):
     roles = {r.name: r for r in inventory.of_type("aws:iam/role:Role")}
     assert set(roles) == {"karpenter-node", "karpenter-controller"}
+    assert roles["karpenter-node"].inputs["permissionsBoundary"] == BOUNDARY
+    assert roles["karpenter-controller"].inputs["permissionsBoundary"] == CONTROLLER_BOUNDARY
     for role in roles.values():
-        assert role.inputs["permissionsBoundary"] == BOUNDARY
         assert role.tags["component"] == "karpenter"
     controller = as_json(roles["karpenter-controller"].inputs["assumeRolePolicy"])["Statement"]
     assert controller == [
-        {"Sid": "EksPodIdentity", "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+        {"Sid": "EksPodIdentity", "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"],
+         "Condition": {"StringEquals": {
+             "aws:SourceAccount": BOUNDARY.split(":")[4], "aws:RequestTag/eks-cluster-name": CLUSTER,
+             "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "karpenter"}}}
     ]
     node = as_json(roles["karpenter-node"].inputs["assumeRolePolicy"])["Statement"]
     assert [s["Principal"] for s in node] == [{"Service": "ec2.amazonaws.com"}]
@@ -122,8 +126,14 @@ def test_interruption_queue_matches_the_reference(inventory):
     (policy,) = inventory.of_type("aws:sqs/queuePolicy:QueuePolicy")
     statements = as_json(policy.inputs["policy"])["Statement"]
     allow = next(s for s in statements if s["Effect"] == "Allow")
-    assert sorted(allow["Principal"]["Service"]) == ["events.amazonaws.com", "sqs.amazonaws.com"]
-    assert allow["Action"] == "sqs:SendMessage"
+    # Only the stack's own rules, in its own account, may deliver (no confused deputy).
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"} and allow["Action"] == "sqs:SendMessage"
+    rule_names = sorted(r.inputs["name"] for r in inventory.of_type("aws:cloudwatch/eventRule:EventRule"))
+    assert len(rule_names) == len(EVENT_RULES)
+    assert allow["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": sorted(f"arn:aws:events:{REGION}:{MOCK_ACCOUNT}:rule/{n}" for n in rule_names)},
+        "StringEquals": {"aws:SourceAccount": MOCK_ACCOUNT},
+    }
     deny = next(s for s in statements if s["Effect"] == "Deny")
     assert deny["Principal"] == "*" and deny["Action"] == "sqs:*"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -176,9 +186,9 @@ def test_every_taggable_resource_is_tagged_by_component(inventory):
 def test_every_controller_action_is_within_the_stack_boundary():
     import fnmatch
 
-    from components.boundary.iam import boundary_policy
+    from components.boundary.iam import controller_boundary
 
-    boundary = boundary_policy(f"arn:aws:iam::{ACCOUNT}:policy/{CLUSTER}-boundary", REGION, CLUSTER)
+    boundary = controller_boundary(f"arn:aws:iam::{ACCOUNT}:policy/{CLUSTER}-controller-boundary", REGION, CLUSTER, iam.node_role_name(CLUSTER))
     allowed = [a for s in boundary["Statement"] if s["Effect"] == "Allow" for a in _listify(s.get("Action", []))]
     documents = iam.controller_policies(CLUSTER, CLUSTER_ARN, NODE_ROLE_ARN, QUEUE_ARN).values()
     actions = {a for doc in documents for s in doc["Statement"] for a in _listify(s["Action"])}

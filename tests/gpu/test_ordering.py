@@ -14,7 +14,7 @@ from tests.gpu.helpers import BOUNDARY, CLUSTER, CLUSTER_ARN, TAGS, pool, provid
 def test_custom_resources_wait_for_the_karpenter_release(monkeypatch):
     def body() -> None:
         opts = providers()
-        karpenter = Karpenter("karpenter", KarpenterArgs(CLUSTER, CLUSTER_ARN, BOUNDARY, SYSTEM_PLACEMENT), opts)
+        karpenter = Karpenter("karpenter", KarpenterArgs(CLUSTER, CLUSTER_ARN, BOUNDARY, BOUNDARY, SYSTEM_PLACEMENT), opts)
         pools = [pool()]
         GpuPools("gpu", GpuPoolsArgs(CLUSTER, karpenter.node_role_name, ["us-west-2a"], [shared_plan(p, TAGS) for p in pools], [karpenter.release]), opts)
         NvidiaStack("nvidia", NvidiaStackArgs(pools, depends_on=[karpenter.release]), opts)

@@ -125,11 +125,11 @@ def test_karpenter_is_wired_to_the_stack(stack):
     assert release.inputs["values"]["settings"] == {"clusterName": cluster, "interruptionQueue": cluster, "featureGates": {"reservedCapacity": True, "nodeRepair": True}}
     assert release.inputs["values"]["nodeSelector"]["node-role"] == "system"
     (component,) = [r for r in inventory.resources if r.type == "llm-platform:boundary:Boundary"]
-    (policy,) = [r for r in inventory.children_of(component.urn) if r.type == "aws:iam/policy:Policy"]
-    roles = [r for r in inventory.of_type("aws:iam/role:Role") if "karpenter" in r.name]
-    assert len(roles) == 2
-    for role in roles:
-        assert role.inputs["permissionsBoundary"] == f"arn:aws:iam::{MOCK_ACCOUNT}:policy/{policy.inputs['name']}"
+    policies = {r.inputs["name"].rsplit("-", 2)[-2]: r for r in inventory.children_of(component.urn) if r.type == "aws:iam/policy:Policy"}
+    roles = {r.name.rsplit("-", 1)[-1]: r for r in inventory.of_type("aws:iam/role:Role") if "karpenter" in r.name}
+    assert set(roles) == {"node", "controller"} and set(policies) == {"workload", "controller"}
+    for role, kind in (("node", "workload"), ("controller", "controller")):
+        assert roles[role].inputs["permissionsBoundary"] == f"arn:aws:iam::{MOCK_ACCOUNT}:policy/{policies[kind].inputs['name']}"
 
 
 @pytest.mark.parametrize("stack", STACKS)

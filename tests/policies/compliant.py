@@ -54,6 +54,7 @@ def _vllm_deployment(slot: str, replicas: int | None) -> dict[str, Any]:
                     "name": "vllm",
                     "image": IMAGE,
                     "args": ["--model", "Qwen/Qwen2.5-7B-Instruct", "--shutdown-timeout", "90"],
+                    "env": [{"name": "MODEL_S3_URI", "value": "s3://llm-platform-models/Qwen/Qwen2.5-7B-Instruct/"}],
                     "resources": {"requests": {"cpu": "4", "memory": "28Gi", "nvidia.com/gpu": "1"},
                                   "limits": {"memory": "28Gi", "nvidia.com/gpu": "1"}},
                     "startupProbe": {"httpGet": {"path": "/health", "port": 8000}, "failureThreshold": 120},
@@ -76,21 +77,48 @@ def _service(slot: str) -> dict[str, Any]:
             "spec": {"selector": {"app.kubernetes.io/name": "vllm", "llm_endpoint": "chat", "llm_slot": slot}, "ports": [{"port": 80, "targetPort": 8000}]}}
 
 
-def _ingress(blue: int, green: int) -> dict[str, Any]:
-    action = {"type": "forward", "forwardConfig": {"targetGroups": [
-        {"serviceName": "chat-blue", "servicePort": "80", "weight": blue},
-        {"serviceName": "chat-green", "servicePort": "80", "weight": green}]}}
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": {"name": "chat", "namespace": "llm-chat", "annotations": {
-                "alb.ingress.kubernetes.io/scheme": "internal",
-                "alb.ingress.kubernetes.io/actions.chat-weighted": json.dumps(action),
-                # The header-gated preview route of the (empty) green slot: only release gates reach it.
-                "alb.ingress.kubernetes.io/actions.slot-green": json.dumps(
-                    {"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "chat-green", "servicePort": "80", "weight": 1}]}}),
-                "alb.ingress.kubernetes.io/conditions.slot-green": json.dumps(
-                    [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-LLM-Slot", "values": ["green"]}}])}},
-            "spec": {"ingressClassName": "alb", "rules": [{"host": "chat.llm.internal", "http": {"paths": [
-                {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "chat-weighted", "port": {"name": "use-annotation"}}}}]}}]}}
+def _route(blue: int, green: int) -> dict[str, Any]:
+    pool = {"group": "inference.networking.k8s.io", "kind": "InferencePool"}
+    live = [{**pool, "name": "chat-blue", "weight": 100}] if not green else [
+        {"name": "chat-blue", "weight": blue}, {"name": "chat-green", "weight": green}]
+    return {"apiVersion": "aigateway.envoyproxy.io/v1beta1", "kind": "AIGatewayRoute",
+            "metadata": {"name": "chat", "namespace": "llm-chat", "labels": {"team": "applied-ai"}},
+            "spec": {"hostnames": ["chat.llm.internal"], "rules": [
+                # The preview rule of the blue slot: only the release tooling's key reaches it.
+                {"name": "preview-blue", "matches": [{"headers": [{"type": "Exact", "name": "X-LLM-Slot", "value": "blue"}]}],
+                 "backendRefs": [{**pool, "name": "chat-blue"}]},
+                {"name": "live", "backendRefs": live}]}}
+
+
+def _pool(slot: str) -> dict[str, Any]:
+    return {"apiVersion": "inference.networking.k8s.io/v1", "kind": "InferencePool",
+            "metadata": {"name": f"chat-{slot}", "namespace": "llm-chat"},
+            "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": "vllm", "llm_endpoint": "chat", "llm_slot": slot}},
+                     "targetPorts": [{"number": 8000}], "endpointPickerRef": {"name": f"chat-{slot}-epp", "port": {"number": 9002}}}}
+
+
+def _backends(slot: str) -> list[tuple[str, str, str, dict[str, Any], bool]]:
+    return [
+        (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend", f"chat-{slot}", {
+            "apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "Backend", "metadata": {"name": f"chat-{slot}", "namespace": "llm-chat"},
+            "spec": {"endpoints": [{"fqdn": {"hostname": f"chat-{slot}.llm-chat.svc.cluster.local", "port": 8000}}]}}, False),
+        (ENDPOINT, "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend", f"chat-{slot}", {
+            "apiVersion": "aigateway.envoyproxy.io/v1beta1", "kind": "AIServiceBackend", "metadata": {"name": f"chat-{slot}", "namespace": "llm-chat"},
+            "spec": {"schema": {"name": "OpenAI"}, "backendRef": {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": f"chat-{slot}"}}}, False),
+    ]
+
+
+def _security_policy(name: str, section: str | None, secret: str) -> dict[str, Any]:
+    ref = {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "chat", **({"sectionName": section} if section else {})}
+    return {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "SecurityPolicy", "metadata": {"name": name, "namespace": "llm-chat"},
+            "spec": {"targetRefs": [ref], "apiKeyAuth": {"credentialRefs": [{"kind": "Secret", "name": secret}],
+                                                         "extractFrom": [{"headers": ["Authorization"]}]}}}
+
+
+def _envoy_proxy() -> dict[str, Any]:
+    return {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "EnvoyProxy", "metadata": {"name": "proxy", "namespace": "envoy-gateway-system"},
+            "spec": {"provider": {"type": "Kubernetes", "kubernetes": {"envoyService": {
+                "type": "LoadBalancer", "annotations": {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}}}}}}
 
 
 def resources() -> list[dict[str, Any]]:
@@ -103,7 +131,7 @@ def resources() -> list[dict[str, Any]]:
         (CLUSTER, "aws:ec2/securityGroup:SecurityGroup", "cluster-nodes", {
             "vpcId": "vpc-0123", "ingress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["10.60.0.0/16"]}],
             "tags": {"component": "cluster"}}, True),
-        (ENDPOINT, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "alb-https", {
+        (ENDPOINT, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "nlb-https", {
             "securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "cidrIpv4": "10.60.0.0/16",
             "tags": {"component": "endpoint"}}, True),
         (CLUSTER, "aws:eks/cluster:Cluster", "cluster", {
@@ -137,6 +165,8 @@ def resources() -> list[dict[str, Any]]:
             "name": "llm-platform/vllm", "imageTagMutability": "IMMUTABLE", "imageScanningConfiguration": {"scanOnPush": True},
             "tags": {"component": "registry"}}, True),
         (REGISTRY, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "vllm", {"repository": "llm-platform/vllm", "policy": "{}"}, False),
+        (REGISTRY, "docker-build:index:Image", "vllm-image", {
+            "buildArgs": {"VLLM_VERSION": "0.33.0", "VLLM_BASE_DIGEST": "b" * 64}, "push": True}, False),
         (REGISTRY, "aws:s3/bucket:Bucket", "models", {"bucket": "llm-platform-prod-models", "tags": {"component": "registry"}}, True),
         (REGISTRY, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "models", {
             "bucket": "llm-platform-prod-models", "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
@@ -185,7 +215,14 @@ def resources() -> list[dict[str, Any]]:
             "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "vllm-ingress", "namespace": "llm-chat"},
             "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "vllm"}}, "policyTypes": ["Ingress"],
                      "ingress": [{"from": [{"ipBlock": {"cidr": "10.60.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 8000}]}]}}, False),
-        (ENDPOINT, "kubernetes:networking.k8s.io/v1:Ingress", "chat", _ingress(100, 0), False),
+        (ENDPOINT, "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute", "chat", _route(100, 0), False),
+        (ENDPOINT, "kubernetes:inference.networking.k8s.io/v1:InferencePool", "chat-blue", _pool("blue"), False),
+        *_backends("blue"), *_backends("green"),
+        (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "chat-api-keys",
+         _security_policy("chat-api-keys", None, "team-applied-ai-api-keys"), False),
+        (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "chat-preview",
+         _security_policy("chat-preview", "preview-blue", "release-tooling-api-keys"), False),
+        ("llm-platform:gateway:GatewayPlatform", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", "proxy", _envoy_proxy(), False),
     ]
     return [{"chain": c, "type": t, "name": n, "props": copy.deepcopy(p), "taggable": tg} for c, t, n, p, tg in rows]
 

@@ -3,6 +3,7 @@ exactly that rule, with the message asserted word for word."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -45,13 +46,18 @@ def _env(environment: str) -> Callable[[Rows], None]:
 
 
 def _weights(blue: Any, green: Any) -> Callable[[Rows], None]:
+    """The live rule as a canary over the two slots' AIServiceBackends."""
     def mutate(rows: Rows) -> None:
-        annotations = find(rows, "Ingress")["metadata"]["annotations"]
-        action = json.loads(annotations["alb.ingress.kubernetes.io/actions.chat-weighted"])
-        action["forwardConfig"]["targetGroups"][0]["weight"] = blue
-        action["forwardConfig"]["targetGroups"][1]["weight"] = green
-        annotations["alb.ingress.kubernetes.io/actions.chat-weighted"] = json.dumps(action)
+        rules = find(rows, "AIGatewayRoute")["spec"]["rules"]
+        rules[1]["backendRefs"] = [{"name": "chat-blue", "weight": blue}, {"name": "chat-green", "weight": green}]
     return mutate
+
+
+def _twin_deployment(rows: Rows) -> None:
+    """A second Deployment whose pods carry the blue slot's labels: the pool would pick them up too."""
+    row = copy.deepcopy(next(r for r in rows if r["type"].endswith(":Deployment")))
+    row["name"] = row["props"]["metadata"]["name"] = "chat-blue-twin"
+    rows.append(row)
 
 
 def _both(*mutations: Callable[[Rows], None]) -> Callable[[Rows], None]:
@@ -73,7 +79,7 @@ def _policy(*statements: dict[str, Any]) -> str:
 CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
     ("required-cost-tags", _set("aws", None, "defaultTags", json.dumps({"tags": {k: v for k, v in TAGS.items() if k != "cost-center"}})),
      [f"{kind}: effective tags lack cost-center; set them in the stack's llm-platform:tags (provider default_tags) or on the resource"
-      for kind in ("Vpc net-vpc", "FlowLog net-flow-log", "SecurityGroup cluster-nodes", "SecurityGroupIngressRule alb-https",
+      for kind in ("Vpc net-vpc", "FlowLog net-flow-log", "SecurityGroup cluster-nodes", "SecurityGroupIngressRule nlb-https",
                    "Cluster cluster", "LaunchTemplate system-lt", "Policy boundary", "Role cluster-role", "Role karpenter-controller",
                    "Repository vllm", "Bucket models", "Role chat-blue-role")]),
     ("required-cost-tags", _set("EC2NodeClass", None, "spec.tags", {"pool": "gpu-spot", "team": "applied-ai", "model": "Qwen/Qwen2.5-7B-Instruct"}),
@@ -84,7 +90,7 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
     ("serving-model-tag", _set("Role", "chat-blue-role", "tags", {"component": "serving", "team": "applied-ai"}),
      ["Role chat-blue-role: serving resource lacks tag(s) model; pass team=..., model=... to resource_tags()"]),
     ("no-public-ingress", _set("SecurityGroupIngressRule", None, "cidrIpv4", "0.0.0.0/0"),
-     ["SecurityGroupIngressRule alb-https: ingress from 0.0.0.0/0; nothing may be (the stack has no public endpoint) open to the world: "
+     ["SecurityGroupIngressRule nlb-https: ingress from 0.0.0.0/0; nothing may be (the stack has no public endpoint) open to the world: "
       "use the VPC CIDR or a prefix list"]),
     ("no-public-ingress", _set("SecurityGroup", None, "ingress.0.cidrBlocks", ["0.0.0.0/0"]),
      ["SecurityGroup cluster-nodes ingress[0]: ingress from 0.0.0.0/0; nothing may be (the stack has no public endpoint) open to the "
@@ -180,13 +186,22 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
      [f"{DEP}: container vllm image 'vllm/vllm-openai:latest' is not pinned; use a digest (@sha256:...) or a release tag"]),
     ("vllm-image-pinned", _set("Deployment", None, f"{C}.image", "vllm/vllm-openai:v0.33.0"),
      [f"{DEP}: container vllm image 'vllm/vllm-openai:v0.33.0' is tag-pinned outside the stack's ECR; pin it by digest"]),
+    ("vllm-pinned-model", _set("Deployment", None, f"{C}.args", ["--model", "org/m", "--shutdown-timeout", "90", "--trust-remote-code"]),
+     [f"{DEP}: --trust-remote-code without --revision <40-hex commit>; set the slot's revision (and trustRemoteCode: true)"]),
+    ("vllm-pinned-model", _both(_set("Deployment", None, f"{C}.env", []),
+                                _set("Deployment", None, f"{C}.args", ["--model", "org/m", "--shutdown-timeout", "90", "--revision", "main"])),
+     [f"{DEP}: hub weights without --revision <40-hex commit>; pin the slot's revision so every replica loads the same weights"]),
+    ("image-base-digest", _set("Image", None, "buildArgs.VLLM_BASE_DIGEST", _DELETE),
+     ["Image vllm-image: no base image digest; set registry.baseImageDigest to the sha256 of vllm/vllm-openai:v<vllmVersion> "
+      "(docker buildx imagetools inspect)"]),
     ("vllm-shm", _set("Deployment", None, "spec.template.spec.volumes.0.emptyDir", {"medium": "Memory"}),
      [f"{DEP}: /dev/shm volume dshm is not a sized in-memory emptyDir; set emptyDir medium Memory and sizeLimit"]),
     ("vllm-graceful-shutdown", _set("Deployment", None, "spec.template.spec.terminationGracePeriodSeconds", 60),
      [f"{DEP}: terminationGracePeriodSeconds 60 < preStop sleep 15 + --shutdown-timeout 90; raise it to at least 105 or in-flight "
       "requests are cut off"]),
     ("vllm-graceful-shutdown", _both(_set("Deployment", None, f"{C}.args", ["--model", "Qwen/Qwen2.5-7B-Instruct"]),
-                                     _set("Deployment", None, f"{C}.env", [{"name": "SHUTDOWN_TIMEOUT", "value": "200"}])),
+                                     _set("Deployment", None, f"{C}.env", [{"name": "SHUTDOWN_TIMEOUT", "value": "200"},
+                                                                                  {"name": "MODEL_S3_URI", "value": "s3://b/m/"}])),
      [f"{DEP}: terminationGracePeriodSeconds 120 < preStop sleep 15 + --shutdown-timeout 200; raise it to at least 215 or in-flight "
       "requests are cut off"]),
     ("vllm-pdb", _set("PodDisruptionBudget", None, "spec.selector.matchLabels.slot", "green"),
@@ -197,16 +212,29 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
     ("vllm-security-context", _set("Deployment", None, f"{C}.securityContext.allowPrivilegeEscalation", True),
      [f"{DEP}: container vllm is not restricted; set allowPrivilegeEscalation false"]),
     ("endpoint-weights", _weights(90, 0),
-     ["Ingress llm-chat/chat: action chat-weighted weights sum to 90 (chat-blue=90, chat-green=0); they must sum to 100"]),
+     ["AIGatewayRoute llm-chat/chat: rule live weights sum to 90 (chat-blue=90, chat-green=0); they must sum to 100"]),
     ("endpoint-no-empty-slot", _weights(50, 50),
-     ["Ingress llm-chat/chat: action chat-weighted sends 50% to Service chat-green, which selects no Deployment (an empty slot); "
+     ["AIGatewayRoute llm-chat/chat: rule live sends 50% to AIServiceBackend chat-green, which selects no Deployment (an empty slot); "
       "set the weight to 0 or give the slot a model"]),
-    ("endpoint-no-empty-slot", _set("Ingress", None, ("metadata", "annotations", "alb.ingress.kubernetes.io/conditions.slot-green"), _DELETE),
-     ["Ingress llm-chat/chat: action slot-green sends 100% to Service chat-green, which selects no Deployment (an empty slot); "
-      "set the weight to 0 or give the slot a model"]),
+    ("endpoint-no-empty-slot", _set("AIGatewayRoute", None, "spec.rules.1.backendRefs.0.name", "chat-green"),
+     ["AIGatewayRoute llm-chat/chat: rule live sends 100% to InferencePool chat-green, which does not exist; set the weight to 0 or deploy that slot"]),
     ("endpoint-no-empty-slot", _set("ScaledObject", None, "spec.maxReplicaCount", 0),
-     ["Ingress llm-chat/chat: action chat-weighted sends 100% to Service chat-blue, whose Deployment chat-blue can never run a pod "
+     ["AIGatewayRoute llm-chat/chat: rule live sends 100% to InferencePool chat-blue, whose Deployment chat-blue can never run a pod "
       "(replicas 0, no ScaledObject above 0); fix replicas or the weight"]),
+    ("gateway-route-team", _set("AIGatewayRoute", None, "metadata.labels", {}),
+     ["AIGatewayRoute llm-chat/chat: no team label; every route belongs to the team that owns its endpoint"]),
+    ("gateway-no-public-listener",
+     _set("EnvoyProxy", None, ("spec", "provider", "kubernetes", "envoyService", "annotations", "service.beta.kubernetes.io/aws-load-balancer-scheme"), "internet-facing"),
+     ["EnvoyProxy envoy-gateway-system/proxy: load balancer scheme internet-facing; set llm-platform:gateway.scheme internal, "
+      "or allow it with policy config publicEndpoint: true"]),
+    ("gateway-route-authenticated", _drop("SecurityPolicy", "chat-api-keys"),
+     ["AIGatewayRoute llm-chat/chat: no SecurityPolicy authenticates it; every route needs API keys or JWT (components/gateway/access.py)"]),
+    ("gateway-route-authenticated", _drop("SecurityPolicy", "chat-preview"),
+     ["AIGatewayRoute llm-chat/chat: preview rule preview-blue has no SecurityPolicy of its own; anyone with a team key could pick a slot"]),
+    ("inference-pool-own-slot", _twin_deployment,
+     ["InferencePool llm-chat/chat-blue: selects the pods of 2 Deployments (chat-blue, chat-blue-twin); it must select exactly its slot's"]),
+    ("inference-pool-own-slot", _set("InferencePool", None, "spec.selector.matchLabels", {"app.kubernetes.io/name": "vllm", "llm_slot": "blue"}),
+     ["InferencePool llm-chat/chat-blue: selector lacks llm_endpoint of Deployment chat-blue's selector; it could pick up other pods"]),
 ]
 
 
@@ -229,11 +257,14 @@ def test_one_broken_field_is_one_violation(policy, mutate, messages):
 def test_world_open_https_is_allowed_only_with_a_public_endpoint():
     rows = resources()
     find(rows, "SecurityGroupIngressRule")["cidrIpv4"] = "0.0.0.0/0"
-    find(rows, "Ingress")["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] = "internet-facing"
-    assert evaluate(views(rows)) == []
+    find(rows, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyService"]["annotations"][
+        "service.beta.kubernetes.io/aws-load-balancer-scheme"] = "internet-facing"
+    allowed = {"gateway-no-public-listener": {"publicEndpoint": True}, "no-public-ingress": {"publicEndpoint": True}}
+    assert evaluate(views(rows), allowed) == []
+    assert [v.policy for v in evaluate(views(rows))] == ["gateway-no-public-listener"]
     find(rows, "SecurityGroupIngressRule").update(fromPort=80, toPort=80)
-    assert [v.message for v in evaluate(views(rows))] == [
-        "SecurityGroupIngressRule alb-https: ingress from 0.0.0.0/0; only TCP 443 of an internet-facing endpoint may be open to the world: "
+    assert [v.message for v in evaluate(views(rows), allowed)] == [
+        "SecurityGroupIngressRule nlb-https: ingress from 0.0.0.0/0; only TCP 443 of an internet-facing endpoint may be open to the world: "
         "use the VPC CIDR or a prefix list"]
     assert evaluate(views(rows), {"no-public-ingress": {"publicEndpoint": False}})[0].policy == "no-public-ingress"
 

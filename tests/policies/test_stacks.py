@@ -21,7 +21,10 @@ from tests.support.paths import STACKS
 @pytest.mark.parametrize("stack", STACKS)
 def test_synthesized_stack_passes_every_policy(stack):
     result = check_inventory(synthesized(stack))
-    assert [(v.policy, v.resource, v.message) for v in result.violations] == []
+    # One known advisory: dev builds the image and its stack file does not yet pin
+    # registry.baseImageDigest (the vllm/vllm-openai digest is set by whoever deploys; docs/security.md).
+    known = [("image-base-digest", "advisory")] if stack == "dev" else []
+    assert [(v.policy, v.level) for v in result.violations] == known
     assert result.exit_code == 0
 
 
@@ -75,15 +78,16 @@ def _no_memory_limit(inv: Inventory) -> Resource:
 
 
 def _bad_weights(inv: Inventory) -> Resource:
-    ingress = _first(inv, "kubernetes:networking.k8s.io/v1:Ingress",
-                     lambda r: any(k.startswith("alb.ingress.kubernetes.io/actions.") for k in (r.inputs["metadata"].get("annotations") or {})))
-    annotations = ingress.inputs["metadata"]["annotations"]
-    key = next(k for k in annotations if k.startswith("alb.ingress.kubernetes.io/actions.") and "targetGroups" in annotations[k])
-    action = json.loads(annotations[key])
-    for group in action["forwardConfig"]["targetGroups"]:
-        group["weight"] = 70
-    annotations[key] = json.dumps(action)
-    return ingress
+    route = _first(inv, "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute", lambda r: True)
+    live = next(rule for rule in route.inputs["spec"]["rules"] if rule["name"] == "live")
+    live["backendRefs"] = [{"name": f"{route.inputs['metadata']['name']}-{slot}", "weight": 70} for slot in ("blue", "green")]
+    return route
+
+
+def _wide_pool(inv: Inventory) -> Resource:
+    pool = _first(inv, "kubernetes:inference.networking.k8s.io/v1:InferencePool", lambda r: True)
+    pool.inputs["spec"]["selector"]["matchLabels"] = {"app.kubernetes.io/name": "vllm"}
+    return pool
 
 
 BREAKS: dict[str, tuple[str, Callable[[Inventory], Resource]]] = {
@@ -95,6 +99,7 @@ BREAKS: dict[str, tuple[str, Callable[[Inventory], Resource]]] = {
     "gpu": ("gpu-nodepool-taint", _untainted_pool),
     "workloads": ("vllm-memory-limits", _no_memory_limit),
     "release": ("endpoint-weights", _bad_weights),
+    "gateway": ("inference-pool-own-slot", _wide_pool),
 }
 
 
@@ -162,7 +167,7 @@ def test_rules_recognise_the_real_resources():
     """Guards against a clean pass that only means a rule no longer matches what components render."""
     from policies.llm_policies import views_from_inventory
     from policies.llm_policies.rules.gpu import is_gpu_pool
-    from policies.llm_policies.rules.release import forward_actions
+    from policies.llm_policies.rules.release import route_rules
     from policies.llm_policies.rules.tags import is_vllm_deployment
 
     inv = synthesized("prod")
@@ -170,6 +175,7 @@ def test_rules_recognise_the_real_resources():
     pools = [v.k8s_name for v in views if is_gpu_pool(v)]
     assert sorted(pools) == ["gpu-on-demand-embed-blue", "gpu-spot-chat-blue", "gpu-spot-chat-green", "gpu-spot-code-blue"]
     assert len([v for v in views if is_vllm_deployment(v)]) >= 3
-    live = [targets for v in views if v.type.endswith(":Ingress") for _, targets in forward_actions(v, live_only=True)]
-    assert live and all(sum(w for _, w in targets) == 100 for targets in live)
+    live = [targets for v in views if v.type.endswith(":AIGatewayRoute") for _, targets in route_rules(v, live_only=True)]
+    assert live and all(sum(w for _, _, w in targets) == 100 for targets in live)
+    assert len([v for v in views if v.type.endswith(":InferencePool")]) >= 4
     assert all(v.tags for v in views if v.type == "aws:iam/role:Role")

@@ -8,7 +8,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from components.endpoint.names import ingress_urn, slot_target
+from components.endpoint.names import route_urn, slot_target
 from components.serving.models import SlotConfig
 from llmctl.cli import app
 from llmctl.release import cli as release_cli
@@ -62,7 +62,7 @@ def test_promote_whose_slot_never_becomes_ready_moves_no_weight_and_exits_1(root
     assert kube.read_at[-1] - kube.read_at[0] <= 1.5, kube.read_at
     assert seconds < 60, f"the whole CLI run took {seconds:.1f}s"
     assert stack_bytes(root, "prod") == before, "the stack file keeps its weights"
-    ingress = ingress_urn("prod", "chat")
+    ingress = route_urn("prod", "chat")
     # The Ingress is applied only by the restore, with the original weights: traffic never moved.
     assert all(bytes_ == before for targets, bytes_ in applier.calls if targets == [ingress])
     green = slot_target("prod", "chat", "green")
@@ -80,7 +80,7 @@ def test_promote_whose_slot_becomes_ready_after_two_polls_promotes(root, monkeyp
     assert stack_bytes(root, "prod") != before
     progress = [line for line in result.stderr.splitlines() if line.startswith("chat: capacity:")]
     assert [p.split()[3] for p in progress] == ["0/2", "1/2", "2/2"]
-    green, ingress = slot_target("prod", "chat", "green"), ingress_urn("prod", "chat")
+    green, ingress = slot_target("prod", "chat", "green"), route_urn("prod", "chat")
     order = [t for t, _ in applier.calls]
     assert order.index([green]) < order.index([ingress]), "capacity first, then traffic"
     assert kube.reads == [("llm-chat", "chat-blue"), *[("llm-chat", "chat-green")] * 3]

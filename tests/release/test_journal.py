@@ -21,7 +21,7 @@ from llmctl.release.errors import ReleaseError
 from tests.release.fake_pulumi import install
 from tests.release.kube_standin import KubeStandIn
 from tests.release.standin import StandIn, copy_project, stack_bytes
-from tests.release.test_promote import GREEN, INGRESS, applier_for, bad_watch, passing, weights
+from tests.release.test_promote import GREEN, ROUTE, applier_for, bad_watch, passing, weights
 from tests.support.paths import REPO_ROOT
 
 MODEL = "meta-llama/Llama-3.1-70B-Instruct"
@@ -160,7 +160,7 @@ def test_a_promote_killed_after_an_applied_canary_step_is_unfinished_and_rollbac
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     ups = [json.loads(line) for line in (tmp_path / "pulumi.log").read_text().splitlines() if line.startswith('["up"')]
-    assert [up[up.index("--target") + 1] for up in ups] == [GREEN[0], INGRESS[0]]  # green scaled, 10 % on the Ingress
+    assert [up[up.index("--target") + 1] for up in ups] == [GREEN[0], ROUTE[0]]  # green scaled, 10 % on the Ingress
     assert weights(root)["chat"] == {"blue": 90, "green": 10}
 
     status = json.loads(run("status", "prod", "-e", "chat", "--json").stdout)
@@ -180,7 +180,7 @@ def test_a_promote_killed_after_an_applied_canary_step_is_unfinished_and_rollbac
     assert back.exit_code == 0, back.output
     assert json.loads(back.stdout)["weights"] == {"blue": 100, "green": 0}
     assert stack_bytes(root, "prod") == before
-    assert calls == [INGRESS, GREEN]  # traffic back on blue first, then green down to standby
+    assert calls == [ROUTE, GREEN]  # traffic back on blue first, then green down to standby
     releases = hist.load_history(root, "prod").releases
     assert [(e.id, e.action, e.outcome, e.undoes) for e in releases] == [
         (1, "prepare", "completed", None), (2, "promote", "rolled-back", None), (3, "rollback", "completed", 2)]

@@ -10,7 +10,7 @@ import signal
 import pytest
 import yaml
 
-from components.endpoint.names import ingress_urn, slot_target
+from components.endpoint.names import route_urn, slot_target
 from llmctl.release import history as hist
 from llmctl.release import ops
 from llmctl.release.apply import ApplyError
@@ -78,13 +78,13 @@ def weights(root, stack="prod"):
     return {name: endpoint["weights"] for name, endpoint in raw.items()}
 
 
-INGRESS = [ingress_urn("prod", "chat")]
+ROUTE = [route_urn("prod", "chat")]
 BLUE, GREEN = [slot_target("prod", "chat", "blue")], [slot_target("prod", "chat", "green")]
 
 
-def ingress_calls(fake: FakeApplier) -> list[dict]:
-    """The chat weights each Ingress update applied."""
-    return [weights["chat"] for _, targets, weights in fake.calls if targets == INGRESS]
+def route_calls(fake: FakeApplier) -> list[dict]:
+    """The chat weights each route update applied."""
+    return [weights["chat"] for _, targets, weights in fake.calls if targets == ROUTE]
 
 
 def changed_lines(before: bytes, after: bytes) -> list[str]:
@@ -110,14 +110,14 @@ def test_promote_then_rollback_restores_the_exact_bytes(root, prod):
     after = stack_bytes(root, "prod")
     assert changed_lines(before, after) == ["-        blue: 100", "-        green: 0", "+        blue: 0", "+        green: 100"]
     # green scaled to its live replicas first, then traffic moves, then blue drops to standby
-    assert [(stack, targets) for stack, targets, _ in fake.calls] == [("prod", GREEN), ("prod", INGRESS), ("prod", BLUE)]
+    assert [(stack, targets) for stack, targets, _ in fake.calls] == [("prod", GREEN), ("prod", ROUTE), ("prod", BLUE)]
     assert fake.calls[1][2] == {**weights(root), "chat": {"blue": 0, "green": 100}}
 
     back = ops.rollback(ops.Stack.load(root, "prod"), "chat", fake)
     assert back.code == 0 and back.doc["undoes"] == outcome.doc["release"]
     assert stack_bytes(root, "prod") == before
     # rollback: traffic back to blue's warm standby pods first, then blue scales up, green down
-    assert [targets for _, targets, _ in fake.calls[3:]] == [INGRESS, BLUE, GREEN]
+    assert [targets for _, targets, _ in fake.calls[3:]] == [ROUTE, BLUE, GREEN]
 
     again = ops.rollback(ops.Stack.load(root, "prod"), "chat", fake)
     assert again.code == 0 and again.doc["changed"] is False and "nothing to roll back" in again.lines[0]
@@ -142,8 +142,8 @@ def test_canary_steps_apply_and_watch_each_step(root, prod):
 
     outcome = ops.promote(prod, "chat", "green", [10, 50, 100], fake, passing, watch)
     assert outcome.code == 0
-    assert ingress_calls(fake) == [{"blue": 90, "green": 10}, {"blue": 50, "green": 50}, {"blue": 0, "green": 100}]
-    assert [targets for _, targets, _ in fake.calls] == [GREEN, INGRESS, INGRESS, INGRESS, BLUE]
+    assert route_calls(fake) == [{"blue": 90, "green": 10}, {"blue": 50, "green": 50}, {"blue": 0, "green": 100}]
+    assert [targets for _, targets, _ in fake.calls] == [GREEN, ROUTE, ROUTE, ROUTE, BLUE]
     assert watched == [{"blue": 90, "green": 10}, {"blue": 50, "green": 50}]  # between steps, not after the last
 
 
@@ -153,8 +153,8 @@ def test_canary_breach_rolls_back_and_applies_the_old_weights(root, prod):
     outcome = ops.promote(prod, "chat", "green", [10, 50, 100], fake, passing, bad_watch)
     assert outcome.code == 1 and "canary breached at 10%" in outcome.lines[-1]
     assert stack_bytes(root, "prod") == before
-    assert ingress_calls(fake) == [{"blue": 90, "green": 10}, {"blue": 100, "green": 0}]
-    assert [targets for _, targets, _ in fake.calls] == [GREEN, INGRESS, INGRESS, GREEN]  # green back to standby last
+    assert route_calls(fake) == [{"blue": 90, "green": 10}, {"blue": 100, "green": 0}]
+    assert [targets for _, targets, _ in fake.calls] == [GREEN, ROUTE, ROUTE, GREEN]  # green back to standby last
     last = hist.load_history(root, "prod").releases[-1]
     assert (last.outcome, last.to.as_dict()) == ("rolled-back", {"blue": 100, "green": 0})
     # nothing completed, so there is nothing to roll back
@@ -163,12 +163,12 @@ def test_canary_breach_rolls_back_and_applies_the_old_weights(root, prod):
 
 def test_failed_apply_restores_the_stack_file(root, prod):
     before = stack_bytes(root, "prod")
-    fake = applier_for(root, fail_on=3)  # green scaled, 10 % applied, the 50 % Ingress update fails
+    fake = applier_for(root, fail_on=3)  # green scaled, 10 % applied, the 50 % route update fails
     outcome = ops.promote(prod, "chat", "green", [10, 50, 100], fake, passing, ok_watch)
     assert outcome.code == 1 and "stack file restored to blue 100 / green 0; restored weights applied" in outcome.lines[-1]
     assert stack_bytes(root, "prod") == before
-    assert ingress_calls(fake)[-1] == {"blue": 100, "green": 0}
-    assert [targets for _, targets, _ in fake.calls][-2:] == [INGRESS, GREEN]
+    assert route_calls(fake)[-1] == {"blue": 100, "green": 0}
+    assert [targets for _, targets, _ in fake.calls][-2:] == [ROUTE, GREEN]
 
 
 def test_a_failed_first_apply_is_undone_too(root, prod):
@@ -177,7 +177,7 @@ def test_a_failed_first_apply_is_undone_too(root, prod):
     fake = applier_for(root, fail_on=1)
     assert ops.promote(prod, "chat", "green", [100], fake, passing, ok_watch).code == 1
     assert stack_bytes(root, "prod") == before
-    assert [targets for _, targets, _ in fake.calls] == [GREEN, INGRESS, BLUE, GREEN]
+    assert [targets for _, targets, _ in fake.calls] == [GREEN, ROUTE, BLUE, GREEN]
 
 
 @pytest.mark.parametrize("how", ["keyboard", "sigterm"])
@@ -198,8 +198,8 @@ def test_interrupt_restores_a_consistent_stack_file(root, prod, how):
     outcome = ops.promote(prod, "chat", "green", [10, 50, 100], fake, passing, ok_watch)
     assert outcome.code == 130 and outcome.lines[-1] == "chat: interrupted; stack file restored to blue 100 / green 0; restored weights applied"
     assert stack_bytes(root, "prod") == before
-    # the 10 % step reached the Ingress before the interrupt: undone on the cluster too, and recorded as applied
-    assert ingress_calls(fake) == [{"blue": 90, "green": 10}, {"blue": 100, "green": 0}]
+    # the 10 % step reached the route before the interrupt: undone on the cluster too, and recorded as applied
+    assert route_calls(fake) == [{"blue": 90, "green": 10}, {"blue": 100, "green": 0}]
     last = hist.load_history(root, "prod").releases[-1]
     assert (last.outcome, last.applied, last.to.as_dict()) == ("interrupted", True, {"blue": 100, "green": 0})
     assert signal.getsignal(signal.SIGTERM) is handler
@@ -291,9 +291,9 @@ def test_pulumi_applier_runs_a_targeted_up(monkeypatch, tmp_path):
         return FakeStack()
 
     monkeypatch.setattr(automation, "select_stack", select_stack)
-    PulumiApplier(tmp_path)("prod", [ingress_urn("prod", "chat")])
+    PulumiApplier(tmp_path)("prod", [route_urn("prod", "chat")])
     assert calls["select"] == ("prod", str(tmp_path))
-    assert calls["up"]["target"] == ["urn:pulumi:prod::llm-platform::llm-platform:endpoint:Endpoint$kubernetes:networking.k8s.io/v1:Ingress::chat-ingress"]
+    assert calls["up"]["target"] == ["urn:pulumi:prod::llm-platform::llm-platform:endpoint:Endpoint$kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute::chat-route"]
     assert calls["up"]["target_dependents"] is False
 
     def broken(stack_name, work_dir):
@@ -303,3 +303,10 @@ def test_pulumi_applier_runs_a_targeted_up(monkeypatch, tmp_path):
     with pytest.raises(ApplyError, match="^pulumi up -s prod failed: ") as info:
         PulumiApplier(tmp_path)("prod", None)
     assert "\n" not in str(info.value) and info.value.code == 1
+
+
+def test_release_key_goes_with_previews_and_probes(monkeypatch):
+    monkeypatch.delenv(ops.RELEASE_KEY_ENV, raising=False)
+    assert ops.preview_headers("green") == {"X-LLM-Slot": "green"} and ops.release_key_headers() == {}
+    monkeypatch.setenv(ops.RELEASE_KEY_ENV, "sk-llm-r")
+    assert ops.preview_headers("green") == {"X-LLM-Slot": "green", "Authorization": "Bearer sk-llm-r"}

@@ -75,7 +75,7 @@ def test_no_build_and_no_image():
     raw["llm-platform:registry"] = {"buildImage": False}
     assert _error(raw) == (
         f"{SOURCE}: llm-platform:registry.buildImage: False: endpoints.chat.slots.blue serves Qwen/Qwen2.5-7B-Instruct but no image "
-        "is built or given; set buildImage: true, registry.image or the slot's image"
+        "is built or given; set buildImage: true, registry.image, registry.promoteFrom or the slot's image"
     )
 
 

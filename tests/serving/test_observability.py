@@ -23,7 +23,7 @@ def _inventory(**cfg):
     )
 
 
-def test_releases_are_pinned_and_scrape_every_namespace():
+def test_releases_are_pinned_and_scrape_every_platform_namespace():
     inv = _inventory(retention_days=30, storage_gib=200)
     releases = {r.inputs["chart"]: r.inputs for r in inv.of_type("kubernetes:helm.sh/v3:Release")}
     assert releases["keda"]["version"] == versions.KEDA_VERSION
@@ -32,7 +32,7 @@ def test_releases_are_pinned_and_scrape_every_namespace():
     assert spec["retention"] == "30d" and spec["storageSpec"]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "200Gi"
     for kind in ("serviceMonitor", "podMonitor", "rule"):
         assert spec[f"{kind}SelectorNilUsesHelmValues"] is False
-        assert spec[f"{kind}NamespaceSelector"] == {} and spec[f"{kind}Selector"] == {}
+        assert spec[f"{kind}NamespaceSelector"] == {"matchLabels": {"app.kubernetes.io/part-of": "llm-platform"}} and spec[f"{kind}Selector"] == {}
     grafana = releases["kube-prometheus-stack"]["values"]["grafana"]
     assert grafana["sidecar"]["dashboards"]["label"] == versions.DASHBOARD_LABEL and grafana["sidecar"]["dashboards"]["searchNamespace"] == "ALL"
     assert grafana["adminPassword"] == "", "never the chart's well-known default password"
@@ -80,3 +80,26 @@ def test_cluster_services_run_on_the_tainted_system_nodes():
         assert section["nodeSelector"] == selector and section["tolerations"] == tolerations
     assert tolerations[0]["key"] == "CriticalAddonsOnly"
     assert kps["prometheus-node-exporter"]["tolerations"] == [{"operator": "Exists"}]
+
+
+def test_prometheus_grafana_and_keda_trust_no_stranger():
+    from components.observability.tenancy import GRAFANA_SIDECAR_ROLE
+
+    inv = _inventory()
+    releases = {r.inputs["chart"]: r.inputs for r in inv.of_type("kubernetes:helm.sh/v3:Release")}
+    values = releases["kube-prometheus-stack"]["values"]
+    spec = values["prometheus"]["prometheusSpec"]
+    assert spec["enforcedNamespaceLabel"] == "namespace"
+    assert spec["arbitraryFSAccessThroughSMs"] == {"deny": True}
+    assert "ignoreNamespaceSelectors" not in spec  # the chart's kubelet/apiserver monitors select kube-system/default
+    excluded = {(e["namespace"], e["resource"]) for e in spec["excludedFromEnforcement"]}
+    assert excluded == {(ns, r) for ns in ("monitoring", "keda", "nvidia", "kube-system") for r in ("servicemonitors", "podmonitors", "prometheusrules")}
+    assert not [e for e in spec["excludedFromEnforcement"] if e["namespace"].startswith("llm-")]
+    grafana = values["grafana"]
+    assert grafana["rbac"] == {"useExistingClusterRole": GRAFANA_SIDECAR_ROLE}
+    assert grafana["sidecar"]["dashboards"]["resource"] == grafana["sidecar"]["datasources"]["resource"] == "configmap"
+    [role] = [o for _, o in inv.kubernetes_objects() if o["kind"] == "ClusterRole"]
+    assert role["metadata"]["name"] == GRAFANA_SIDECAR_ROLE
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}]
+    assert validation_errors(role, "1.34") == []
+    assert releases["keda"]["values"]["permissions"] == {"operator": {"restrict": {"secret": True}}, "metricServer": {"restrict": {"secret": True}}}

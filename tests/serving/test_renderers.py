@@ -14,8 +14,11 @@ MODEL = SlotConfig(model="meta-llama/Llama-3.1-70B-Instruct", gpus=4, memory_gib
 
 
 def test_startup_budget_covers_the_configured_minutes():
-    period, failures = manifests.startup_probe_budget(MODEL)
+    period, failures = manifests.startup_probe_budget(45 * 60)
     assert period * failures == 45 * 60
+    probe = manifests.deployment(spec_for(MODEL))["spec"]["template"]["spec"]["containers"][0]["startupProbe"]
+    assert probe["periodSeconds"] * probe["failureThreshold"] == 45 * 60
+    assert manifests.startup_probe_budget(61, period=10) == (10, 7)  # rounds up, never short
 
 
 def test_grace_period_covers_pre_stop_and_vllm_drain():
@@ -46,8 +49,10 @@ def test_scale_to_zero_needs_a_wake_query():
     spec = spec_for(SlotConfig(model="org/m"), min_replicas=0, scale_to_zero=True)
     with pytest.raises(ValueError, match="needs a wake query"):
         scaling.scaled_object(spec)
-    so = scaling.scaled_object(spec, "SUM(SEARCH('x', 'Sum', 60))")
-    assert so["spec"]["triggers"][-1]["type"] == "aws-cloudwatch" and validation_errors(so, "1.34") == []
+    so = scaling.scaled_object(spec, "sum(x)")
+    wake = so["spec"]["triggers"][-1]
+    assert (wake["name"], wake["type"], wake["metadata"]["query"]) == ("wake", "prometheus", "sum(x)")
+    assert wake["metadata"]["activationThreshold"] == "0" and validation_errors(so, "1.34") == []
 
 
 def test_kv_cache_trigger_can_be_disabled():
@@ -55,14 +60,6 @@ def test_kv_cache_trigger_can_be_disabled():
     so = scaling.scaled_object(spec)
     assert [t["name"] for t in so["spec"]["triggers"]] == ["queue"]
     assert so["spec"]["triggers"][0]["metadata"]["query"] == 'sum(vllm:num_requests_waiting{namespace="llm-chat",llm_endpoint="chat",llm_slot="blue"})'
-
-
-def test_wake_expression_names_the_alb_and_target_group():
-    expr = scaling.wake_expression("llm-platform-prod", "llm-code", "code-green")
-    assert expr == (
-        "SUM(SEARCH('{AWS/ApplicationELB,LoadBalancer,TargetGroup} MetricName=\"RequestCount\" "
-        "LoadBalancer=llm-platform-prod TargetGroup=k8s-llmcode-codegree', 'Sum', 60))"
-    )
 
 
 def test_alert_rules_use_slo_thresholds_and_real_metrics():

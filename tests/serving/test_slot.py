@@ -4,14 +4,17 @@ serving invariants (GPU, probes, drain, security, autoscaling, monitoring, least
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
+from components.coldstart.budget import worst_case
+from components.coldstart.models import model_facts
 from components.gpu_pools.attribution import slot_node_pool
 from components.observability.labels import LLM_ENDPOINT, LLM_SLOT
-from components.serving import scaling
 from components.serving.manifests import DO_NOT_DISRUPT, RUN_AS
 from components.serving.models import SlotConfig
+from components.serving.placement import eligible_instance_types
 from tests.serving.helpers import exported_metric_names, objects, record_slot, slot_args, stack_slots, vllm_metrics_in
 from tests.support.manifests import validation_errors
 
@@ -59,7 +62,10 @@ def test_deployment_invariants(case):
     assert {m["mountPath"] for m in container["volumeMounts"]} == {"/dev/shm", "/models-cache"}
     startup = container["startupProbe"]
     assert startup["httpGet"]["path"] == "/health"
-    assert startup["periodSeconds"] * startup["failureThreshold"] >= 30 * 60
+    # The probe follows the computed cold start: twice the worst case from container start
+    # (slowest eligible node, no compile cache), never less than 5 minutes.
+    worst = worst_case(model_facts(cfg.model), cfg.gpus, eligible_instance_types(args.pool, cfg))
+    assert startup["periodSeconds"] * startup["failureThreshold"] == max(300, math.ceil(worst.container_seconds * 2 / 60) * 60)
     assert container["readinessProbe"]["httpGet"]["path"] == "/health"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
@@ -138,8 +144,9 @@ def test_role_reads_only_its_model_within_the_boundary(case):
     assert role.inputs["permissionsBoundary"] == args.boundary_arn
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert role.tags["team"] == args.team and role.tags["model"] == args.config.model
-    (policy,) = inventory.of_type("aws:iam/rolePolicy:RolePolicy")
-    statements = json.loads(policy.inputs["policy"])["Statement"]
+    policies = {r.name.rsplit("-", 2)[-2] + "-" + r.name.rsplit("-", 1)[-1]: r for r in inventory.of_type("aws:iam/rolePolicy:RolePolicy")}
+    assert set(policies) == {"read-weights", "compile-cache"}
+    statements = json.loads(policies["read-weights"].inputs["policy"])["Statement"]
     get = next(s for s in statements if s["Action"] == ["s3:GetObject"])
     assert get["Resource"] == [f"arn:aws:s3:::models-bkt/{args.config.model}/*"]
     listing = next(s for s in statements if s["Action"] == ["s3:ListBucket"])
@@ -152,22 +159,26 @@ def test_role_reads_only_its_model_within_the_boundary(case):
     assert dep["spec"]["template"]["spec"]["serviceAccountName"] == sa["metadata"]["name"]
     env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["MODEL_S3_URI"] == f"s3://models-bkt/{args.config.model}/"
+    # The compile cache: read and write only under compile-cache/<its model>/, which is where the pod writes.
+    assert env["COMPILE_CACHE_S3_URI"] == f"s3://models-bkt/compile-cache/{args.config.model}/"
+    cache = json.loads(policies["compile-cache"].inputs["policy"])["Statement"]
+    writes = [s for s in statements + cache if "s3:PutObject" in s["Action"]]
+    assert [w["Resource"] for w in writes] == [[f"arn:aws:s3:::models-bkt/compile-cache/{args.config.model}/*"]]
+    assert all("*" not in a for s in cache for a in s["Action"])
 
 
-def test_scale_to_zero_adds_a_cloudwatch_wake_trigger():
+def test_scale_to_zero_adds_a_gateway_wake_trigger():
     cfg = SlotConfig(model="Qwen/Qwen2.5-7B-Instruct", replicas={"min": 0, "max": 2})
     inventory = record_slot(slot_args(cfg, min_replicas=0, max_replicas=2, scale_to_zero=True))
     (so,) = objects(inventory, "ScaledObject")
     assert so["spec"]["minReplicaCount"] == 0
-    wake = next(t for t in so["spec"]["triggers"] if t["type"] == "aws-cloudwatch")
-    (auth,) = objects(inventory, "TriggerAuthentication")
-    assert wake["authenticationRef"] == {"name": auth["metadata"]["name"]}
-    assert auth["spec"] == {"podIdentity": {"provider": "aws"}}
-    expr = wake["metadata"]["expression"]
-    assert 'MetricName="RequestCount"' in expr and "LoadBalancer=llm-platform-dev" in expr and "TargetGroup=k8s-llmchat-chatblue" in expr
-    assert wake["metadata"]["awsRegion"] == "us-west-2" and wake["metadata"]["activationTargetMetricValue"] == "0"
-    for obj in (so, auth):
-        assert validation_errors(obj, "1.34") == []
+    wake = next(t for t in so["spec"]["triggers"] if t["name"] == "wake")
+    assert wake["type"] == "prometheus" and wake["metadata"]["activationThreshold"] == "0"
+    assert wake["metadata"]["query"] == (
+        '(sum(increase(inference_objective_request_total{namespace="llm-chat",inference_pool="chat-blue"}[2m])) or vector(0)) + '
+        '(sum(increase(inference_objective_request_error_total{namespace="llm-chat",inference_pool="chat-blue"}[2m])) or vector(0))')
+    assert objects(inventory, "TriggerAuthentication") == []
+    assert validation_errors(so, "1.34") == []
 
 
 def test_without_scale_to_zero_there_is_no_wake_trigger():
@@ -210,11 +221,3 @@ def test_outputs_and_parenting():
     (component,) = inventory.of_type("llm-platform:serving:ServingSlot")
     children = [r for r in inventory.resources if r is not component]
     assert children and all(r.parent == component.urn for r in children)
-
-
-@pytest.mark.parametrize(("namespace", "service", "prefix"), [
-    ("llm-chat", "chat-blue", "k8s-llmchat-chatblue"),
-    ("llm-embeddings", "embeddings-green", "k8s-llmembed-embeddin"),
-])
-def test_target_group_prefix_follows_the_lb_controller(namespace, service, prefix):
-    assert scaling.target_group_prefix(namespace, service) == prefix

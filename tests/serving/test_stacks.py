@@ -62,13 +62,19 @@ def test_flags_and_metrics_exist_in_vllm(stack):
     assert used <= exported_metric_names(), used - exported_metric_names()
 
 
-def test_dev_slot_scales_to_zero_and_wakes_on_alb_requests():
-    _, objs = _serving("dev")
+def test_dev_slot_scales_to_zero_and_wakes_on_gateway_requests():
+    """The wake metric comes from the slot's endpoint picker, which runs with no vLLM pod, and
+    Prometheus scrapes it with the label the query selects on."""
+    inventory, objs = _serving("dev")
     so = objs["ScaledObject"][("llm-chat", "chat-blue")]
     assert so["spec"]["minReplicaCount"] == 0
-    wake = next(t for t in so["spec"]["triggers"] if t["type"] == "aws-cloudwatch")
-    assert "LoadBalancer=llm-platform-dev" in wake["metadata"]["expression"]
-    assert ("llm-chat", wake["authenticationRef"]["name"]) in objs["TriggerAuthentication"]
+    wake = next(t for t in so["spec"]["triggers"] if t["name"] == "wake")
+    assert 'inference_pool="chat-blue"' in wake["metadata"]["query"]
+    monitor = next(o for _, o in inventory.kubernetes_objects()
+                   if o["kind"] == "PodMonitor" and o["metadata"]["name"] == "chat-blue-epp")
+    assert monitor["spec"]["podTargetLabels"] == ["inference-pool"]
+    assert monitor["spec"]["selector"]["matchLabels"]["inference-pool"] == "chat-blue"
+    assert not any(o["kind"] == "TriggerAuthentication" for _, o in inventory.kubernetes_objects())
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -84,9 +90,18 @@ def test_cluster_services_registry_and_model_store(stack):
     assert roles
     for role in roles:
         assert role.inputs.get("permissionsBoundary"), role.name
-    (image,) = inventory.of_type("docker-build:index:Image")
-    repo_url = image.inputs["tags"][0].rsplit(":", 1)[0]
-    assert inventory.outputs["servingImage"].startswith(f"{repo_url}@sha256:")
+    # Built once in dev; staging and prod run the image of the stack before them, by digest.
+    images = inventory.of_type("docker-build:index:Image")
+    if stack == "dev":
+        (image,) = images
+        repo_url = image.inputs["tags"][0].rsplit(":", 1)[0]
+        assert inventory.outputs["servingImage"].startswith(f"{repo_url}@sha256:")
+    else:
+        # The StackReference is a read (not in the inventory); the synth stand-in answers with
+        # the referenced stack's repository, so the output names where the image came from.
+        assert not images
+        earlier = {"staging": "dev", "prod": "staging"}[stack]
+        assert f"/llm-platform-{earlier}/vllm-serving@sha256:" in inventory.outputs["servingImage"]
 
 
 @pytest.mark.parametrize("stack", STACKS)

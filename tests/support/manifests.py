@@ -74,6 +74,9 @@ def core_errors(obj: dict[str, Any], kubernetes_version: str) -> list[str]:
 
 
 def is_custom(obj: dict[str, Any]) -> bool:
+    # Some CRD groups end in k8s.io too (gateway.networking.k8s.io, inference.networking.k8s.io).
+    if (obj["apiVersion"], obj["kind"]) in crd_schemas():
+        return True
     group = obj["apiVersion"].split("/")[0] if "/" in obj["apiVersion"] else ""
     return "." in group and not group.endswith("k8s.io")
 

@@ -38,7 +38,7 @@ def _ingress_rules(r: ResourceView) -> list[tuple[str, object]]:
 @stack_rule(
     "no-public-ingress", "network",
     "No security group admits 0.0.0.0/0 or ::/0, except TCP 443 when the stack has a public (internet-facing) "
-    "endpoint (an internet-facing ALB Ingress, or policy config publicEndpoint: true).", config_keys=("publicEndpoint",),
+    "endpoint (an internet-facing gateway NLB, or policy config publicEndpoint: true).", config_keys=("publicEndpoint",),
 )
 def no_public_ingress(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[ResourceView, str]]:
     for r in resources:

@@ -1,59 +1,68 @@
-"""Blue-green release: an endpoint's ALB forward actions split 100% of traffic, and never onto a slot
+"""Blue-green release: an endpoint's route splits 100% of its live traffic, and never onto a slot
 that has no pods to serve it."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..model import Context, ResourceView, as_list, get, is_map, number, stack_rule
 
-INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+ROUTE = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
 SERVICE = "kubernetes:core/v1:Service"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
-ACTION_PREFIX = "alb.ingress.kubernetes.io/actions."
-CONDITIONS_PREFIX = "alb.ingress.kubernetes.io/conditions."
+POOL = "kubernetes:inference.networking.k8s.io/v1:InferencePool"
+BACKEND = "kubernetes:gateway.envoyproxy.io/v1alpha1:Backend"
+AI_BACKEND = "kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend"
 
 
-def forward_actions(ingress: ResourceView, live_only: bool = False) -> list[tuple[str, list[tuple[str, float]]]]:
-    """(action name, [(service name, weight %)]) for every forward action annotation of an Ingress.
-    The only target group of an action gets all its traffic, whatever its weight (unless 0).
-    `live_only` leaves out header-gated actions (a conditions.<action> annotation): preview routes
-    that only release gates reach."""
-    actions = []
-    annotations = get(ingress.props, "metadata", "annotations", default={})
-    for key, value in (annotations.items() if is_map(annotations) else []):
-        if not key.startswith(ACTION_PREFIX):
+def route_rules(route: ResourceView, live_only: bool = False) -> list[tuple[str, list[tuple[str, str, float]]]]:
+    """(rule name, [(backend kind, name, weight %)]) for every rule of an AIGatewayRoute. A rule's
+    only backend gets all its traffic whatever its weight (unless 0). `live_only` leaves out
+    header-gated rules: the preview rules that only the release tooling reaches."""
+    out = []
+    for i, rule in enumerate(r for r in as_list(get(route.props, "spec", "rules")) if is_map(r)):
+        if live_only and any(as_list(get(m, "headers")) for m in as_list(get(rule, "matches")) if is_map(m)):
             continue
-        if live_only and CONDITIONS_PREFIX + key.removeprefix(ACTION_PREFIX) in annotations:
-            continue
-        try:
-            action = json.loads(value) if isinstance(value, str) else value
-        except ValueError:
-            continue
-        groups = [g for g in as_list(get(action, "forwardConfig", "targetGroups")) if is_map(g)]
-        if get(action, "type") != "forward" or not groups:
-            continue
+        refs = [ref for ref in as_list(get(rule, "backendRefs")) if is_map(ref)]
         targets = []
-        for g in groups:
-            weight = number(get(g, "weight"))
-            if len(groups) == 1:
+        for ref in refs:
+            weight = number(get(ref, "weight"))
+            weight = 1.0 if weight is None else weight  # Gateway API's default weight
+            if len(refs) == 1:
                 weight = 0.0 if weight == 0 else 100.0
-            targets.append((str(get(g, "serviceName", default=get(g, "targetGroupARN", default="?"))), weight or 0.0))
-        actions.append((key.removeprefix(ACTION_PREFIX), targets))
-    return actions
+            targets.append((str(get(ref, "kind", default="AIServiceBackend")), str(get(ref, "name", default="?")), weight))
+        if targets:
+            out.append((str(get(rule, "name", default=f"rules[{i}]")), targets))
+    return out
 
 
-@stack_rule("endpoint-weights", "release", "Every ALB forward action of an endpoint splits exactly 100% of the traffic (weights sum to 100).")
+@stack_rule("endpoint-weights", "release", "Every live rule of an endpoint's route splits exactly 100% of the traffic (weights sum to 100).")
 def endpoint_weights(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[ResourceView, str]]:
-    for ingress in (r for r in resources if r.type == INGRESS):
-        for name, targets in forward_actions(ingress):
-            total = sum(w for _, w in targets)
+    for route in (r for r in resources if r.type == ROUTE):
+        for name, targets in route_rules(route, live_only=True):
+            total = sum(w for _, _, w in targets)
             if total != 100:
-                split = ", ".join(f"{s}={int(w)}" for s, w in targets)
-                yield ingress, f"{ingress.display}: action {name} weights sum to {int(total)} ({split}); they must sum to 100"
+                split = ", ".join(f"{n}={int(w)}" for _, n, w in targets)
+                yield route, f"{route.display}: rule {name} weights sum to {int(total)} ({split}); they must sum to 100"
+
+
+def _named(resources: list[ResourceView], typ: str, namespace: str | None, name: str) -> ResourceView | None:
+    return next((r for r in resources if r.type == typ and r.namespace == namespace and r.k8s_name == name), None)
+
+
+def pod_selector(resources: list[ResourceView], namespace: str | None, kind: str, name: str) -> Mapping[str, Any] | None:
+    """The pod selector a route backend ends at: an InferencePool's selector, or for an
+    AIServiceBackend the selector of the Service its Backend names by cluster DNS."""
+    if kind == "InferencePool":
+        pool = _named(resources, POOL, namespace, name)
+        return get(pool.props, "spec", "selector", "matchLabels", default={}) if pool else None
+    ai_backend = _named(resources, AI_BACKEND, namespace, name)
+    backend = _named(resources, BACKEND, namespace, str(get(ai_backend.props, "spec", "backendRef", "name"))) if ai_backend else None
+    hosts = [get(e, "fqdn", "hostname") for e in as_list(get(backend.props, "spec", "endpoints")) if is_map(e)] if backend else []
+    service = _named(resources, SERVICE, namespace, str(hosts[0]).split(".")[0]) if hosts and hosts[0] else None
+    return get(service.props, "spec", "selector", default={}) if service else None
 
 
 def _serves(deployment: ResourceView, scaled: list[ResourceView]) -> bool:
@@ -73,26 +82,24 @@ def _selected(selector: Mapping[str, Any], deployment: ResourceView) -> bool:
 
 @stack_rule(
     "endpoint-no-empty-slot", "release",
-    "A live forward target with weight > 0 is a Service whose Deployment exists and can run pods (replicas > 0 or a ScaledObject with "
-    "maxReplicaCount > 0); header-gated preview routes (conditions.<action>) are exempt.",
+    "A live route backend with weight > 0 (InferencePool, or AIServiceBackend -> Backend -> Service) selects a Deployment that can "
+    "run pods (replicas > 0 or a ScaledObject with maxReplicaCount > 0); header-gated preview rules are exempt.",
 )
 def endpoint_no_empty_slot(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[ResourceView, str]]:
-    services = [r for r in resources if r.type == SERVICE]
     deployments = [r for r in resources if r.type == DEPLOYMENT]
     scaled = [r for r in resources if r.type == SCALED_OBJECT]
-    for ingress in (r for r in resources if r.type == INGRESS):
-        for name, targets in forward_actions(ingress, live_only=True):
-            for service_name, weight in targets:
+    for route in (r for r in resources if r.type == ROUTE):
+        for name, targets in route_rules(route, live_only=True):
+            for kind, backend, weight in targets:
                 if weight <= 0:
                     continue
-                where = f"{ingress.display}: action {name} sends {int(weight)}% to Service {service_name}"
-                service = next((s for s in services if s.namespace == ingress.namespace and s.k8s_name == service_name), None)
-                if service is None:
-                    yield ingress, f"{where}, which does not exist; set the weight to 0 or deploy that slot"
+                where = f"{route.display}: rule {name} sends {int(weight)}% to {kind} {backend}"
+                selector = pod_selector(resources, route.namespace, kind, backend)
+                if selector is None:
+                    yield route, f"{where}, which does not exist; set the weight to 0 or deploy that slot"
                     continue
-                selector = get(service.props, "spec", "selector", default={})
-                backing = [d for d in deployments if d.namespace == ingress.namespace and is_map(selector) and _selected(selector, d)]
+                backing = [d for d in deployments if d.namespace == route.namespace and is_map(selector) and _selected(selector, d)]
                 if not backing:
-                    yield ingress, f"{where}, which selects no Deployment (an empty slot); set the weight to 0 or give the slot a model"
+                    yield route, f"{where}, which selects no Deployment (an empty slot); set the weight to 0 or give the slot a model"
                 elif not any(_serves(d, scaled) for d in backing):
-                    yield ingress, f"{where}, whose Deployment {backing[0].k8s_name} can never run a pod (replicas 0, no ScaledObject above 0); fix replicas or the weight"
+                    yield route, f"{where}, whose Deployment {backing[0].k8s_name} can never run a pod (replicas 0, no ScaledObject above 0); fix replicas or the weight"

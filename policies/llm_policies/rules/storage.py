@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Context, ResourceView, as_list, get, resource_rule, stack_rule, statements, truthy
+from ..model import ADVISORY, Context, ResourceView, as_list, get, resource_rule, stack_rule, statements, truthy
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
@@ -158,3 +158,20 @@ def pvc_storage_class(resources: list[ResourceView], ctx: Context) -> Iterator[t
                 have = ", ".join(created) or "none"
                 yield r, (f"{r.display} {where}: storageClassName is {named or 'unset'}; name a StorageClass this stack creates "
                           f"(created: {have})")
+
+
+IMAGE_BUILD = "docker-build:index:Image"
+
+
+@resource_rule(
+    "image-base-digest", "storage",
+    "The serving image is built FROM its base by digest: the build passes VLLM_BASE_DIGEST (registry.baseImageDigest, 64 hex).",
+    levels={"dev": ADVISORY},
+)
+def image_base_digest(r: ResourceView, ctx: Context) -> Iterator[str]:
+    if r.type != IMAGE_BUILD:
+        return
+    digest = str(get(r.props, "buildArgs", "VLLM_BASE_DIGEST", default="") or "")
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        yield (f"{r.display}: no base image digest; set registry.baseImageDigest to the sha256 of vllm/vllm-openai:v<vllmVersion> "
+               "(docker buildx imagetools inspect)")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..model import Context, ResourceView, as_list, get, is_map, number, resource_rule, stack_rule
+from ..model import ADVISORY, Context, ResourceView, as_list, get, is_map, number, resource_rule, stack_rule
 from .tags import is_vllm_deployment
 
 GPU = "nvidia.com/gpu"
@@ -94,6 +94,38 @@ def vllm_image_pinned(r: ResourceView, ctx: Context) -> Iterator[str]:
             yield f"{r.display}: container {_cname(c)} image {image!r} is not pinned; use a digest (@sha256:...) or a release tag"
         elif not ecr or (ctx.account_id and ecr.group(1) != ctx.account_id):
             yield f"{r.display}: container {_cname(c)} image {image!r} is tag-pinned outside the stack's ECR; pin it by digest"
+
+
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _flag_value(args: list[Any], flag: str) -> str | None:
+    """The value of `--flag value` or `--flag=value` in an argv list."""
+    for i, arg in enumerate(args):
+        text = str(arg)
+        if text == flag and i + 1 < len(args):
+            return str(args[i + 1])
+        if text.startswith(f"{flag}="):
+            return text.split("=", 1)[1]
+    return None
+
+
+@resource_rule(
+    "vllm-pinned-model", "workloads",
+    "vLLM runs remote code only at a pinned commit, and hub weights only at a pinned commit (--revision <40-hex>).",
+    levels={"dev": ADVISORY},
+)
+def vllm_pinned_model(r: ResourceView, ctx: Context) -> Iterator[str]:
+    c = serving_container(r) if is_vllm_deployment(r) else None
+    if c is None:
+        return
+    args = [*as_list(get(c, "command")), *as_list(get(c, "args"))]
+    pinned = _COMMIT.match(_flag_value(args, "--revision") or "") is not None
+    env = {get(e, "name") for e in as_list(get(c, "env"))}
+    if "--trust-remote-code" in args and not pinned:
+        yield f"{r.display}: --trust-remote-code without --revision <40-hex commit>; set the slot's revision (and trustRemoteCode: true)"
+    elif "MODEL_S3_URI" not in env and not pinned:
+        yield f"{r.display}: hub weights without --revision <40-hex commit>; pin the slot's revision so every replica loads the same weights"
 
 
 @resource_rule("vllm-shm", "workloads", "vLLM pods mount a sized in-memory /dev/shm (emptyDir medium Memory with sizeLimit).")

@@ -1,8 +1,9 @@
 """IAM documents of the AWS Load Balancer Controller, as pure functions.
 
-controller_policy() grants exactly what the controller's upstream iam_policy.json (v2.14) grants;
-tests/endpoint/test_iam.py proves it against the pinned reference, action by action and condition
-by condition. Statements are grouped by purpose; writes are scoped to resources the controller
+controller_policy() grants what the controller's upstream iam_policy.json (v2.14) grants minus the
+ALB-only integrations (WAF, Shield, Cognito): the controller builds only the gateway's NLB.
+tests/gateway/test_lb_iam.py proves it against the pinned reference, action by action and
+condition by condition. Statements are grouped by purpose; writes are scoped to resources the controller
 tagged `elbv2.k8s.aws/cluster` itself, so it cannot touch load balancers or security groups it
 did not create.
 """
@@ -36,16 +37,18 @@ _EC2_READ = ["DescribeAccountAttributes", "DescribeAddresses", "DescribeAvailabi
 _ELB_READ = ["DescribeLoadBalancers", "DescribeLoadBalancerAttributes", "DescribeListeners", "DescribeListenerCertificates",
              "DescribeSSLPolicies", "DescribeRules", "DescribeTargetGroups", "DescribeTargetGroupAttributes", "DescribeTargetHealth",
              "DescribeTags", "DescribeTrustStores", "DescribeListenerAttributes", "DescribeCapacityReservation"]
-# Certificates, WAF and Shield the Ingress annotations may reference.
-_INTEGRATIONS = ["cognito-idp:DescribeUserPoolClient", "acm:ListCertificates", "acm:DescribeCertificate",
-                 "iam:ListServerCertificates", "iam:GetServerCertificate",
-                 *(f"waf-regional:{a}" for a in ("GetWebACL", "GetWebACLForResource", "AssociateWebACL", "DisassociateWebACL")),
-                 *(f"wafv2:{a}" for a in ("GetWebACL", "GetWebACLForResource", "AssociateWebACL", "DisassociateWebACL")),
-                 "shield:GetSubscriptionState", "shield:DescribeProtection", "shield:CreateProtection", "shield:DeleteProtection"]
+# Certificates of the NLB's TLS listener.
+_INTEGRATIONS = ["acm:ListCertificates", "acm:DescribeCertificate", "iam:ListServerCertificates", "iam:GetServerCertificate"]
+# Upstream grants these for ALB Ingress annotations only (WAF ACLs, Shield, Cognito authentication).
+ALB_ONLY = frozenset({
+    "cognito-idp:DescribeUserPoolClient", "elasticloadbalancing:SetWebAcl",
+    *(f"{svc}:{a}" for svc in ("waf-regional", "wafv2") for a in ("GetWebACL", "GetWebACLForResource", "AssociateWebACL", "DisassociateWebACL")),
+    "shield:GetSubscriptionState", "shield:DescribeProtection", "shield:CreateProtection", "shield:DeleteProtection",
+})
 _ELB_MANAGE_OWNED = ["ModifyLoadBalancerAttributes", "SetIpAddressType", "SetSecurityGroups", "SetSubnets", "DeleteLoadBalancer",
                      "ModifyTargetGroup", "ModifyTargetGroupAttributes", "DeleteTargetGroup", "ModifyListenerAttributes",
                      "ModifyCapacityReservation", "ModifyIpPools"]
-_ELB_RULES = ["SetWebAcl", "ModifyListener", "AddListenerCertificates", "RemoveListenerCertificates", "ModifyRule", "SetRulePriorities"]
+_ELB_RULES = ["ModifyListener", "AddListenerCertificates", "RemoveListenerCertificates", "ModifyRule", "SetRulePriorities"]
 
 # The request carries the cluster tag (the controller creates it tagged) / the resource already has it.
 _REQUEST_TAGGED = {"Null": {f"aws:RequestTag/{CLUSTER_TAG}": "false"}}

@@ -1,0 +1,1 @@
+"""Cluster-wide admission rules (native ValidatingAdmissionPolicy, no extra controller)."""

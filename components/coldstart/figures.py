@@ -1,0 +1,53 @@
+"""Every fixed figure the cold-start budget uses, each with where it comes from.
+
+`kind` says how far to trust it: "measured" (a published measurement), "documented" (a default
+or limit from the vendor's docs), "estimate" (our own reasoning, stated). Formulas built on these
+live in budget.py; nothing here is adjusted to make a total come out under a target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.gpu_pools.models import ImageCacheConfig
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    kind: str  # measured | documented | estimate
+    source: str
+
+
+KARPENTER_BATCH = Figure(1, "documented", "Karpenter BATCH_IDLE_DURATION default 1s (karpenter.sh/docs/reference/settings)")
+KARPENTER_LAUNCH = Figure(5, "estimate", "Karpenter scheduling simulation + CreateFleet call")
+EC2_BOOT = Figure(30, "estimate", "EC2 pending -> running for a Nitro GPU instance")
+NODE_JOIN = Figure(30, "measured", "Bottlerocket boot to node registered ~30 s (akingscote.co.uk, 'AWS Bottlerocket - significantly reducing container startup time')")
+GPU_INIT = Figure(15, "estimate", "NVIDIA driver load, device plugin advertising nvidia.com/gpu, VPC CNI ready")
+# Compressed size of the vllm/vllm-openai release images on Docker Hub (about 10 GB); unpacked
+# about twice that.
+IMAGE_COMPRESSED_GB = Figure(10, "documented", "Docker Hub compressed size of vllm/vllm-openai releases")
+IMAGE_STARTUP_READ_GB = Figure(6, "estimate", "bytes of the image read while vLLM starts (torch, CUDA libraries, vLLM)")
+CONTAINER_CREATE = Figure(2, "estimate", "kubelet finds the image present and creates the container (no pull)")
+# AWS ML blog "Reducing container cold start times using SOCI index on DLAMI and DLC": standard
+# pulls of 15-20 GB images take 4-6 minutes -> 17.5 GB / 300 s.
+PLAIN_PULL_GBPS = Figure(17.5 / 300, "measured", "AWS ML blog (SOCI on DLAMI/DLC): 15-20 GB image pulls take 4-6 min")
+SOCI_UNPACK_GBPS = Figure(0.3, "estimate", "SOCI parallel pull: layers fetched in parallel, gzip decompression ~0.3 GB/s across layers")
+# Amazon S3 performance guidelines: one connection per 85-90 MB/s of desired throughput.
+S3_PER_CONNECTION_GBPS = Figure(0.085, "documented", "Amazon S3 performance guidelines: 85-90 MB/s per connection")
+S3_LINE_RATE_SHARE = Figure(0.8, "estimate", "share of the NIC line rate usable for S3 GETs (TCP/TLS overhead)")
+# Tensorfuse "Reducing GPU cold start" (Llama-3.1-8B on L40S, vLLM): torch.compile 42 s cold /
+# 13 s warm cache; CUDA graph capture 54 s / 7 s; whole engine init 94 s / 34 s.
+COMPILE_COLD = Figure(42, "measured", "Tensorfuse, Llama-3.1-8B on L40S: torch.compile 42 s without cache")
+COMPILE_WARM = Figure(13, "measured", "Tensorfuse, Llama-3.1-8B on L40S: torch.compile 13 s from the compile cache")
+CAPTURE_COLD = Figure(54, "measured", "Tensorfuse, Llama-3.1-8B on L40S: CUDA graph capture 54 s cold")
+CAPTURE_WARM = Figure(7, "measured", "Tensorfuse, Llama-3.1-8B on L40S: CUDA graph capture 7 s warm")
+REFERENCE_LAYERS = 32  # Llama-3.1-8B, the model of the Tensorfuse measurements
+ENGINE_INIT_OTHER = Figure(34 - 13 - 7, "measured", "Tensorfuse warm engine init 34 s minus compile 13 s and capture 7 s")
+TP_INIT = Figure(10, "estimate", "extra workers and NCCL communicator setup with tensor parallel > 1")
+READINESS_PERIOD = Figure(5, "documented", "readinessProbe periodSeconds 5 (components/serving/manifests.py)")
+ROUTE_HEALTHY = Figure(20, "documented", "ALB target health: healthy threshold 2 x interval 10 s (components/endpoint/manifests.py)")
+FIRST_TOKEN = Figure(1, "estimate", "prefill of a short prompt on a warmed engine")
+# Provisioned Rate for Volume Initialization of a restored data volume: the pool's
+# imageCache.volumeInitializationRate (default: the EBS maximum, 300 MiB/s).
+VOLUME_INIT_MIBPS: int = ImageCacheConfig.model_fields["volume_initialization_rate"].default

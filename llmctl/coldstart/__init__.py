@@ -1,0 +1,1 @@
+"""`llmctl coldstart`: the computed cold-start budget of every serving slot of a stack."""

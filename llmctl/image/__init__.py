@@ -1,0 +1,1 @@
+"""`llmctl image cache`: the Bottlerocket data-volume snapshot GPU nodes boot with images pre-pulled."""
