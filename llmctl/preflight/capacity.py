@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from components.catalog import INSTANCE_TYPES
@@ -96,3 +97,23 @@ def quota_rows(quotas: Any, pools: list, endpoints: dict) -> Iterator[Row]:
             yield Row(check, WARN, f"{code} is {value} vCPUs; the pools' gpuLimit may need up to {need.maximum}", ask)
         else:
             yield Row(check, OK, f"{code} is {value} vCPUs (need {need.minimum} at minimum, up to {need.maximum})")
+
+
+def reservation_rows(ec2: Any, pools: list[Any], now: datetime | None = None) -> list[Row]:
+    """One row per pool that uses capacity reservations: each exists, is active or scheduled, and
+    matches its type, count and window (llmctl.cost.reservations); a pool that cannot launch into
+    one is a blocker, one that can but not as configured a warning."""
+    from llmctl.cost.reservations import check_reservations
+
+    reserved = [p for p in pools if p.capacity_reservations]
+    findings = check_reservations(ec2, reserved, now)
+    rows = []
+    for pool in reserved:
+        mine = [f for f in findings if f.pool == pool.name]
+        if not mine:
+            rows.append(Row(f"reservations {pool.name}", OK, f"{len(pool.capacity_reservations)} reservation(s) active or scheduled as configured"))
+        for f in mine:
+            status = BLOCKER if f.level == "error" else WARN
+            rows.append(Row(f"reservations {pool.name}", status, f"{f.reservation}: {f.message}",
+                            "fix gpu.pools[].capacityReservations or the reservation in EC2"))
+    return rows

@@ -20,6 +20,7 @@ def preflight(cfg: Any, clients: Clients, cluster_name: str, today: date) -> lis
     rows.append(versions.calendar_row(minor, cfg.cluster.upgrade_policy, today))
     rows += guarded("addons", lambda: versions.addon_rows(clients.eks, minor))
     rows += guarded("offerings", lambda: capacity.offering_rows(clients.ec2, pools, zones))
+    rows += guarded("reservations", lambda: capacity.reservation_rows(clients.ec2, pools))
     rows += guarded("quotas", lambda: capacity.quota_rows(clients.service_quotas, pools, dict(cfg.endpoints)))
     rows += guarded("cost tags", lambda: reach.tag_rows(clients.ce, stack_tag_keys(cfg)))
     rows += guarded("api reachability", lambda: reach.reach_rows(clients.eks, cluster_name))

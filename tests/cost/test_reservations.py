@@ -85,3 +85,18 @@ def test_tag_selected_reservations_filter_on_tags_and_owner():
     stub.assert_no_pending_responses()
     ec2, _ = _ec2(("describe_capacity_reservations", {"CapacityReservations": []}, params))
     assert [f.message for f in check_reservations(ec2, [pool], NOW)] == ["not found in this account and region; Karpenter would never launch reserved nodes"]
+
+
+def test_preflight_rows_block_on_a_missing_reservation_and_pass_an_active_one():
+    from llmctl.preflight.capacity import reservation_rows
+    from llmctl.preflight.rows import BLOCKER, OK
+
+    ec2, stub = _ec2(("describe_capacity_reservations", {"CapacityReservations": [_cr()]}, BY_ID),
+                     ("describe_capacity_reservations", "InvalidCapacityReservationId.NotFound", BY_ID))
+    plain = GpuPoolConfig.model_validate({"name": "g6", "families": ["g6"], "gpuLimit": 4})
+    (ok,) = reservation_rows(ec2, [_pool(), plain], NOW)
+    assert (ok.check, ok.status) == ("reservations h200", OK)
+    (blocked,) = reservation_rows(ec2, [_pool()], NOW)
+    assert (blocked.status, blocked.reason) == (
+        BLOCKER, "cr-0abc123def4567890: not found in this account and region; Karpenter would never launch reserved nodes")
+    stub.assert_no_pending_responses()
