@@ -30,6 +30,10 @@ _SSM_AGENT = (  # AmazonSSMManagedInstanceCore: the agent on the instance, not c
 _VOLUMES = (  # AmazonEBSCSIDriverPolicy
     "ec2:AttachVolume", "ec2:DetachVolume", "ec2:CreateVolume", "ec2:DeleteVolume", "ec2:ModifyVolume",
     "ec2:CreateSnapshot", "ec2:DeleteSnapshot", "ec2:EnableFastSnapshotRestores",
+    # the stack's EBS key (components/cluster/iam.py ebs_csi_kms_policy): data keys, and grants
+    # only for AWS resources (the grant goes to the instance the volume attaches to)
+    "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
+    "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
 )
 _LOAD_BALANCERS = (  # the AWS Load Balancer Controller's reference policy, minus its IAM actions
     "acm:DescribeCertificate", "acm:ListCertificates", "cognito-idp:DescribeUserPoolClient",
