@@ -141,3 +141,16 @@ def test_envoy_gateway_resolves_inference_pools_through_the_ai_gateway():
     assert values["extensionManager"]["backendResources"] == [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "version": "v1"}]
     assert values["extensionManager"]["service"]["fqdn"] == {"hostname": "ai-gateway-controller.envoy-ai-gateway-system.svc.cluster.local", "port": 1063}
     assert values["extensionApis"]["enableBackend"] is True
+
+
+def test_only_the_endpoint_picker_skips_checkov_checks_and_it_pulls_its_tag_always(inventories):
+    deployments = [(s, obj) for s in inventories for _, obj in inventories[s].kubernetes_objects() if obj["kind"] == "Deployment"]
+    pickers = [obj for _, obj in deployments if obj["metadata"]["name"].endswith("-epp")]
+    others = [obj for _, obj in deployments if not obj["metadata"]["name"].endswith("-epp")]
+    assert pickers and others
+    for obj in pickers:
+        skips = {k: v.split("=", 1)[0] for k, v in obj["metadata"]["annotations"].items() if k.startswith("checkov.io/")}
+        assert skips == {"checkov.io/skip1": "CKV_K8S_38", "checkov.io/skip2": "CKV_K8S_43"}
+        assert obj["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] == "Always"
+    for obj in others:
+        assert not any(k.startswith("checkov.io/") for k in (obj["metadata"].get("annotations") or {})), obj["metadata"]["name"]
