@@ -36,10 +36,12 @@ def stack_with_slots(slots: int) -> dict:
     for i in range(slots):
         endpoint = copy.deepcopy(template)
         endpoint["route"] = {"host": f"m{i}.bench.llm.internal"}
-        endpoint["slots"]["blue"]["model"] = f"bench/model-{i}"
         endpoints[f"m{i}"] = endpoint
     raw["llm-platform:endpoints"] = endpoints
+    # Room for every slot's NodePool (a GPU per replica) in the pool and in its team's limit.
     raw["llm-platform:gpu"]["pools"][0]["gpuLimit"] = max(8, 2 * slots)
+    team = raw["llm-platform:teams"][template["team"]]
+    team["gpuLimit"] = max(team.get("gpuLimit", 0), 2 * slots)
     load_config(raw, "bench")
     return raw
 
