@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests.support.http_standin import JsonHandler, LocalServer
 
 STATUS = re.compile(r"^/apis/apps/v1/namespaces/([^/]+)/deployments/([^/]+)/status$")
 
@@ -22,32 +22,21 @@ class KubeStandIn:
         self.read_at: list[float] = []  # time.monotonic() of each read
         standin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 match = STATUS.match(self.path.split("?")[0])
                 key = (match.group(1), match.group(2)) if match else None
                 if key not in standin.ready:
-                    return self._send(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404})
+                    return self.send_json(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404})
                 standin.reads.append(key)
                 standin.read_at.append(time.monotonic())
                 values = standin.ready[key]
                 ready = values.pop(0) if len(values) > 1 else values[0]
-                self._send(200, deployment(key[0], key[1], ready))
+                self.send_json(200, deployment(key[0], key[1], ready))
 
-            def _send(self, code, doc):
-                body = json.dumps(doc).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._local = LocalServer(Handler)
+        self.url = self._local.url
 
     def kubeconfig(self, path: Path) -> Path:
         doc = {
@@ -63,8 +52,7 @@ class KubeStandIn:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._local.close()
 
 
 def deployment(namespace: str, name: str, ready: int) -> dict:

@@ -11,6 +11,7 @@ from components.endpoint.names import route_urn, slot_target
 from llmctl.cli import app
 from llmctl.release import cli as release_cli
 from tests.release.standin import StandIn, copy_project, stack_bytes
+from tests.support.http_standin import JsonHandler, LocalServer
 
 MODEL = "meta-llama/Llama-3.1-70B-Instruct"
 runner = CliRunner()
@@ -113,39 +114,24 @@ def test_blocked_promote_leaves_the_stack_file_byte_identical(root, monkeypatch)
     assert stack_bytes(root, "prod") == before
 
 
-class Prometheus:
+class Prometheus(LocalServer):
     """A stand-in Prometheus answering instant queries from a {metric substring: value} table."""
 
     def __init__(self, answers: dict[str, str | None]):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
         from urllib.parse import parse_qs, urlparse
 
         self.queries: list[str] = []
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self):  # noqa: N802
                 query = parse_qs(urlparse(self.path).query)["query"][0]
                 outer.queries.append(query)
                 value = next((v for k, v in answers.items() if k in query), None)
                 result = [] if value is None else [{"metric": {}, "value": [1700000000, value]}]
-                body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": result}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_json(200, {"status": "success", "data": {"resultType": "vector", "result": result}})
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 @pytest.mark.parametrize(("answers", "code"), [
