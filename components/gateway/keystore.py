@@ -7,7 +7,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.gateway.names import api_keys_secret
+from components.gateway.names import SEED_STAGE, api_keys_secret
 from components.tagging import resource_tags
 
 COMPONENT = "gateway"
@@ -24,11 +24,12 @@ def team_key_values(name: str, cluster: str, teams: list[str], parent: pulumi.Re
             tags=resource_tags(COMPONENT, f"{cluster}-keys-{label}", **({"team": team} if team else {})),
             opts=pulumi.ResourceOptions(parent=parent),
         )
-        # An empty key set to start with; `llmctl keys` writes every later version, which `pulumi up`
-        # must never overwrite.
+        # An empty key set to start with; `llmctl keys` writes every later version (moving
+        # AWSCURRENT away from this one), which `pulumi up` must never overwrite or move back.
+        # SEED_STAGE keeps this version from ever being deleted (components/gateway/names.py).
         initial = aws.secretsmanager.SecretVersion(
-            f"{name}-keys-{label}-initial", secret_id=secret.id, secret_string="{}",
-            opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secretString"]),
+            f"{name}-keys-{label}-initial", secret_id=secret.id, secret_string="{}", version_stages=["AWSCURRENT", SEED_STAGE],
+            opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secretString", "versionStages"]),
         )
         current = aws.secretsmanager.get_secret_version_output(
             secret_id=pulumi.Output.all(secret.arn, initial.version_id).apply(lambda v: v[0]))

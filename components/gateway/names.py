@@ -31,6 +31,13 @@ RELEASE_CLIENT = "release-tooling"  # not a team name: team names never reach th
 CLIENT_ID_HEADER = "x-llm-client"  # the client id the gateway forwards once the key is verified
 
 
+# A staging label the stack's first (empty) version keeps for good: Secrets Manager deletes only
+# versions without labels once a secret has more than 100 (PutSecretValue API reference), so the
+# seed version is never removed and a `pulumi refresh` never finds it gone and writes `{}` back
+# as AWSCURRENT over the live keys.
+SEED_STAGE = "llm-platform-seed"
+
+
 def api_keys_secret(cluster_name: str, team: str | None) -> str:
     """Secrets Manager name of a team's keys (team None: the release tooling's own key)."""
     return f"{cluster_name}/api-keys/{team if team else '_release'}"

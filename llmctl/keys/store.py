@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from components.gateway.names import RELEASE_CLIENT, api_keys_secret, client_id
 
 KEY_PREFIX = "sk-llm-"
+UPDATE_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 class KeyStoreError(Exception):
@@ -35,38 +38,55 @@ class KeyStore:
     def __init__(self, client: Any, cluster: str):
         self.client, self.cluster = client, cluster
 
-    def _read(self, team: str | None) -> dict[str, dict[str, str]]:
+    def _read(self, team: str | None, version: str | None = None) -> tuple[dict[str, dict[str, str]], str]:
+        """The key set of a version (AWSCURRENT by default) and that version's id."""
         name = api_keys_secret(self.cluster, team)
         try:
-            value = self.client.get_secret_value(SecretId=name)["SecretString"]
+            found = self.client.get_secret_value(SecretId=name, **({"VersionId": version} if version else {}))
         except self.client.exceptions.ResourceNotFoundException:
             raise KeyStoreError(f"secret {name} does not exist: deploy the stack first (pulumi up creates one per team)") from None
-        entries = json.loads(value or "{}")
-        return entries if isinstance(entries, dict) else {}
+        entries = json.loads(found.get("SecretString") or "{}")
+        return (entries if isinstance(entries, dict) else {}), found["VersionId"]
 
-    def _write(self, team: str | None, entries: dict[str, dict[str, str]]) -> None:
-        self.client.put_secret_value(SecretId=api_keys_secret(self.cluster, team), SecretString=json.dumps(entries, sort_keys=True))
+    def _update(self, team: str | None, change: Callable[[dict[str, dict[str, str]]], T]) -> T:
+        """Read, change, write; then check the version this write replaced (now AWSPREVIOUS) is the
+        one the change was based on. Secrets Manager has no compare-and-swap, so when another
+        operator wrote in between, the change is applied again on top of their version."""
+        name = api_keys_secret(self.cluster, team)
+        entries, base = self._read(team)
+        written: set[str] = set()
+        for _ in range(UPDATE_ATTEMPTS):
+            result = change(entries)
+            written.add(self.client.put_secret_value(SecretId=name, SecretString=json.dumps(entries, sort_keys=True))["VersionId"])
+            stages = self.client.describe_secret(SecretId=name).get("VersionIdsToStages", {})
+            replaced = next((v for v, labels in stages.items() if "AWSPREVIOUS" in labels), None)
+            if replaced is None or replaced == base or replaced in written:
+                return result
+            entries, base = self._read(team, replaced)
+        raise KeyStoreError(f"{name} kept changing under this command ({UPDATE_ATTEMPTS} attempts): run it again")
 
     def create(self, team: str | None, now: datetime | None = None) -> tuple[KeyInfo, str]:
-        entries = self._read(team)
-        key_id = secrets.token_hex(4)
-        while key_id in entries:
-            key_id = secrets.token_hex(4)
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        entries[key_id] = {"key": key, "created": created}
-        self._write(team, entries)
+
+        def add(entries: dict[str, dict[str, str]]) -> str:
+            key_id = next(k for k in iter(lambda: secrets.token_hex(4), None) if k not in entries)
+            entries[key_id] = {"key": key, "created": created}
+            return key_id
+
+        key_id = self._update(team, add)
         return KeyInfo(team, key_id, client_id(team, key_id), created), key
 
     def list(self, team: str | None) -> list[KeyInfo]:
         return [KeyInfo(team, k, client_id(team, k), str(v.get("created", "")))
-                for k, v in sorted(self._read(team).items()) if isinstance(v, dict)]
+                for k, v in sorted(self._read(team)[0].items()) if isinstance(v, dict)]
 
     def revoke(self, team: str | None, key_id: str) -> KeyInfo:
-        entries = self._read(team)
-        if key_id not in entries:
-            known = ", ".join(sorted(entries)) or "none"
-            raise KeyStoreError(f"{team or RELEASE_CLIENT} has no key {key_id}; its keys: {known}")
-        entry = entries.pop(key_id)
-        self._write(team, entries)
+        def remove(entries: dict[str, dict[str, str]]) -> dict[str, str]:
+            if key_id not in entries:
+                known = ", ".join(sorted(entries)) or "none"
+                raise KeyStoreError(f"{team or RELEASE_CLIENT} has no key {key_id}; its keys: {known}")
+            return entries.pop(key_id)
+
+        entry = self._update(team, remove)
         return KeyInfo(team, key_id, client_id(team, key_id), str(entry.get("created", "")))

@@ -74,3 +74,5 @@ def test_secrets_manager_holds_one_secret_per_team_and_the_release_key():
                      "llm-platform-prod/api-keys/dev-productivity", "llm-platform-prod/api-keys/search"]
     versions = [r for r in inventory.of_type("aws:secretsmanager/secretVersion:SecretVersion") if r.name.endswith("-initial")]
     assert versions and all(r.inputs["secretString"] in ("{}", "[secret]") for r in versions)
+    # Never deleted by Secrets Manager, never moved back to AWSCURRENT by `pulumi up` (components/gateway/names.py).
+    assert all(r.inputs["versionStages"] == ["AWSCURRENT", "llm-platform-seed"] for r in versions)

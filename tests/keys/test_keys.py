@@ -80,3 +80,68 @@ def test_missing_secret_says_to_deploy_first(fresh):
     result = run("list", "prod", "--team", "applied-ai")
     assert result.exit_code == 2
     assert result.output.strip() == f"error: secret {api_keys_secret(CLUSTER, 'applied-ai')} does not exist: deploy the stack first (pulumi up creates one per team)"
+
+
+def test_key_changes_leave_other_version_labels_alone(secrets):
+    """The stack's first version carries SEED_STAGE (components.gateway.keystore). A PutSecretValue
+    without VersionStages moves only AWSCURRENT/AWSPREVIOUS (PutSecretValue API reference), so the
+    seed keeps its label and is never deleted. moto drops custom labels from the old current
+    version (moto/secretsmanager/models.py), so the test checks what the store sends."""
+    from llmctl.keys.store import KeyStore
+
+    sent: list[dict] = []
+
+    class Recording:
+        exceptions = secrets.exceptions
+
+        def __getattr__(self, name):
+            return getattr(secrets, name)
+
+        def put_secret_value(self, **kwargs):
+            sent.append(kwargs)
+            return secrets.put_secret_value(**kwargs)
+
+    store = KeyStore(Recording(), CLUSTER)
+    info, _ = store.create("search")
+    store.revoke("search", info.key_id)
+    assert len(sent) == 2 and all(set(call) == {"SecretId", "SecretString"} for call in sent)
+
+
+class _Interleaved:
+    """A Secrets Manager client on which another operator writes once, right after this command's
+    first write: the store must notice and apply its change on top of theirs."""
+
+    def __init__(self, client, other: dict):
+        self.client, self.other, self.done = client, other, False
+        self.exceptions = client.exceptions
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def put_secret_value(self, **kwargs):
+        if not self.done:
+            self.done = True  # the other operator read the same base and writes first
+            self.client.put_secret_value(SecretId=kwargs["SecretId"], SecretString=json.dumps(self.other))
+        return self.client.put_secret_value(**kwargs)
+
+
+def test_two_operators_creating_keys_at_once_keep_both(secrets):
+    from llmctl.keys.store import KeyStore
+
+    theirs = {"their-key": {"key": "sk-llm-theirs", "created": "2026-12-01T00:00:00Z"}}
+    store = KeyStore(_Interleaved(secrets, theirs), CLUSTER)
+    info, key = store.create("applied-ai")
+    stored = json.loads(secrets.get_secret_value(SecretId=api_keys_secret(CLUSTER, "applied-ai"))["SecretString"])
+    assert sorted(stored) == sorted(["their-key", info.key_id]) and stored[info.key_id]["key"] == key
+
+
+def test_revoke_racing_another_write_keeps_their_key(secrets):
+    from llmctl.keys.store import KeyStore
+
+    store = KeyStore(secrets, CLUSTER)
+    mine, _ = store.create("search")
+    base = json.loads(secrets.get_secret_value(SecretId=api_keys_secret(CLUSTER, "search"))["SecretString"])
+    theirs = {**base, "their-key": {"key": "sk-llm-theirs", "created": "2026-12-01T00:00:00Z"}}
+    KeyStore(_Interleaved(secrets, theirs), CLUSTER).revoke("search", mine.key_id)
+    stored = json.loads(secrets.get_secret_value(SecretId=api_keys_secret(CLUSTER, "search"))["SecretString"])
+    assert sorted(stored) == ["their-key"]
