@@ -22,6 +22,7 @@ from components.config_base import ConfigModel
 from components.cost.models import CostConfig, Tags, validate_tags
 from components.endpoint.models import SLOTS, EndpointConfig, ReleaseConfig
 from components.gateway.models import GatewayConfig
+from components.gateway.names import RELEASE_CLIENT
 from components.gpu_pools.attribution import problems as node_pool_problems
 from components.gpu_pools.models import GpuCapacityConfig
 from components.model_store.models import ModelStoreConfig
@@ -161,6 +162,8 @@ class StackConfig(ConfigModel):
     def _gateway_checks(self) -> None:
         """Per-endpoint gateway settings: distinct hosts (one listener each), access to declared teams
         only, and an NLB name AWS accepts."""
+        if RELEASE_CLIENT in self.teams:  # the client id / team claim of the release tooling's own key or token
+            raise _KeyError(("teams", RELEASE_CLIENT), RELEASE_CLIENT, "reserved for the release tooling's identity on the gateway; name the team otherwise")
         for name, endpoint in self.endpoints.items():
             for i, team in enumerate(endpoint.access):
                 if team not in self.teams:

@@ -117,16 +117,17 @@ class Endpoint(pulumi.ComponentResource):
 
     def _access(self, name: str, args: EndpointArgs, ns_name: str, preview_rules: list[str],
                 opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
-        """A key Secret per granted team (and the release tooling), the route's and the preview rules' policies."""
-        teams = args.config.granted_teams()
+        """A key Secret per granted team (and the release tooling), the route's and the preview rules'
+        policies; with gateway.oidc, the two policies alone (they check the IdP's tokens)."""
+        teams, oidc = args.config.granted_teams(), args.gateway.oidc
         out = []
-        for team in [None, *teams]:
+        for team in [] if oidc else [None, *teams]:
             raw = pulumi.Output.from_input(args.key_values.get(team, "{}"))
             data = pulumi.Output.secret(raw.apply(lambda value, t=team: access.key_data(t, value)))
             out.append(apply(f"{name}-keys-{team or 'release'}", access.key_secret(team, ns_name, data), opts))
-        out.append(apply(f"{name}-api-keys", access.route_policy(name, ns_name, teams), opts))
+        out.append(apply(f"{name}-api-keys", access.route_policy(name, ns_name, teams, oidc), opts))
         if preview_rules:
-            out.append(apply(f"{name}-preview-keys", access.preview_policy(name, ns_name, preview_rules), opts))
+            out.append(apply(f"{name}-preview-keys", access.preview_policy(name, ns_name, preview_rules, oidc), opts))
         return out
 
 

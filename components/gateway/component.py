@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_kubernetes.yaml.v2 import ConfigFile
 
-from components.gateway import platform, versions
+from components.gateway import access, platform, versions
 from components.gateway.keystore import team_key_values
 from components.gateway.lb_controller import LbController, LbControllerArgs
 from components.gateway.models import GatewayConfig
@@ -74,7 +74,10 @@ class GatewayPlatform(pulumi.ComponentResource):
         gateway = apply(f"{name}-gateway", platform.gateway(cluster, args.config, args.hosts),
                         pulumi.ResourceOptions(parent=self, depends_on=[klass]))
 
-        self.key_values = team_key_values(name, cluster, args.teams, self)
+        apply(f"{name}-identity-headers", access.identity_headers_policy(gateway_name(cluster), GATEWAY_NAMESPACE),
+              pulumi.ResourceOptions(parent=self, depends_on=[gateway]))
+        # With gateway.oidc the IdP's tokens replace API keys: no key secrets to create or read.
+        self.key_values = {} if args.config.oidc else team_key_values(name, cluster, args.teams, self)
         self.gateway_name = gateway_name(cluster)
         self.gateway_namespace = GATEWAY_NAMESPACE
         self.ready = [gateway, ai_gateway, pool_crds]

@@ -10,6 +10,21 @@ from pydantic import Field, model_validator
 from components.config_base import ConfigModel
 
 
+class OidcConfig(ConfigModel):
+    """Teams authenticate with JWTs from the organisation's IdP instead of API keys. A token acts
+    for one team: its `teamClaim` (a string) names it. Envoy Gateway's API key check cannot be
+    optional (SecurityPolicy apiKeyAuth has no such field, envoyproxy/gateway@v1.9.0
+    api/v1alpha1/api_key_auth_types.go), so a stack uses one method for all its routes."""
+
+    issuer: str = Field(pattern=r"^https://[^\s]+$", max_length=253, description="The IdP's issuer URL (the tokens' `iss`).")
+    jwks_uri: str = Field(pattern=r"^https://[^\s]+$", max_length=253, description="HTTPS URL of the IdP's signing keys (JWKS), fetched by the proxies.")
+    audiences: list[str] = Field(min_length=1, max_length=8, description="Accepted `aud` values; required, so a token minted for another application is refused.")
+    team_claim: str = Field(
+        default="llm_team", pattern=r"^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$", max_length=253,
+        description="Claim naming the caller's team (dots for nested claims); the release tooling's tokens carry `release-tooling`.",
+    )
+
+
 class GatewayConfig(ConfigModel):
     scheme: Literal["internal", "internet-facing"] = Field(default="internal", description="NLB scheme; internal unless asked.")
     certificate_arn: str | None = Field(
@@ -24,6 +39,7 @@ class GatewayConfig(ConfigModel):
     proxy_replicas: int = Field(default=2, ge=1, le=20, description="Envoy proxy replicas of the stack's Gateway (spread over zones).")
     controller_replicas: int = Field(default=2, ge=1, le=5, description="AWS Load Balancer Controller replicas (on system nodes).")
     request_timeout_seconds: int = Field(default=600, ge=30, le=3600, description="Longest request (long generations stream for minutes).")
+    oidc: OidcConfig | None = Field(default=None, description="Authenticate teams with the IdP's JWTs instead of per-team API keys (llmctl keys).")
 
     @model_validator(mode="after")
     def _checks(self) -> GatewayConfig:

@@ -29,6 +29,8 @@ def proxy_pod_labels(cluster_name: str, gateway_namespace: str = GATEWAY_NAMESPA
 # of a key is "<team>.<key id>".
 RELEASE_CLIENT = "release-tooling"  # not a team name: team names never reach the `/_release` secret
 CLIENT_ID_HEADER = "x-llm-client"  # the client id the gateway forwards once the key is verified
+# Request headers only the gateway itself may set: removed from every incoming request first.
+GATEWAY_SET_HEADERS = (CLIENT_ID_HEADER,)
 
 
 # A staging label the stack's first (empty) version keeps for good: Secrets Manager deletes only

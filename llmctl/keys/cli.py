@@ -34,6 +34,9 @@ def _store(stack: str, team: str | None, release: bool):
         _fail(str(exc))
     except FileNotFoundError:
         _fail(f"stacks/Pulumi.{stack}.yaml does not exist")
+    if cfg.gateway.oidc is not None:
+        _fail(f"stack {stack} authenticates with the IdP's tokens (gateway.oidc in stacks/Pulumi.{stack}.yaml): "
+              "its gateway admits no API keys; issue tokens with the team claim in the IdP")
     teams = sorted({*cfg.teams, *(e.team for e in cfg.endpoints.values())})
     if (team is None) == (not release):
         _fail("give --team TEAM or --release (exactly one)")
