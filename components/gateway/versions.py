@@ -5,7 +5,10 @@ Pairings checked (2026-12-01) against the upstream sources:
   sigs.k8s.io/gateway-api v1.6.1; charts/gateway-helm/charts/crds/crds/gatewayapi-crds.yaml).
 - Envoy AI Gateway v1.1.0 is built against Envoy Gateway v1.8 APIs and Gateway API v1.5 (its go.mod);
   it drives Envoy Gateway only through the extension-manager hooks and the Backend API, both
-  unchanged in v1.9 (manifests/envoy-gateway-values.yaml of v1.1.0 lists the hooks it needs).
+  unchanged in v1.9 (manifests/envoy-gateway-values.yaml of v1.1.0 lists the hooks it needs). Its
+  e2e matrix (.github/workflows/build_and_test.yaml @v1.1.0) runs against Envoy Gateway v1.8.1 and
+  "latest" (Envoy Gateway main): the v1.1.0 commit (2026-08-21) postdates Envoy Gateway v1.9.0
+  (2026-08-15), so v1.9 code was in that matrix, but no v1.9 release is named in it.
 - InferencePool: inference.networking.k8s.io/v1 (GIE v1.6.0 CRD; the v1 API is the one AI Gateway
   v1.1.0 reads, internal/extensionserver/inferencepool.go).
 - Endpoint picker: GIE v1.6.0 ships only the conformance "lightweight EPP" (its README: the EPP and
