@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+from tests.support.http_standin import JsonHandler, LocalServer
 from tests.support.paths import REPO_ROOT
 
 
@@ -32,21 +33,21 @@ class StandIn:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._count = 0
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._server: LocalServer | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        assert self._server is not None, "use the stand-in as a context manager"
+        return self._server.url
 
     def __enter__(self) -> StandIn:
-        self.thread.start()
+        self._server = LocalServer(self._handler())
+        self._server.server.daemon_threads = True
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        if self._server is not None:
+            self._server.close()
 
     def _reply(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self.mode == "broken":
@@ -74,19 +75,13 @@ class StandIn:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         standin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, like vLLM's uvicorn
             disable_nagle_algorithm = True  # headers and body go out in separate writes
 
             def _serve(self, body: dict[str, Any]) -> None:
                 standin.requests.append((self.command, self.path, dict(self.headers)))
-                status, doc = standin._reply(self.path, body)
-                data = json.dumps(doc).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json(*standin._reply(self.path, body))
 
             def do_GET(self) -> None:  # noqa: N802
                 self._serve({})
@@ -94,9 +89,6 @@ class StandIn:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))
                 self._serve(json.loads(self.rfile.read(length) or b"{}"))
-
-            def log_message(self, *args: object) -> None:
-                pass
 
         return Handler
 

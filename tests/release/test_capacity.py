@@ -16,18 +16,11 @@ from llmctl.release.apply import ApplyError
 from llmctl.release.capacity import CapacityTimeoutError, CapacityWait, KubernetesReader, deployment_name
 from llmctl.release.errors import ReleaseError
 from tests.release.kube_standin import KubeStandIn, deployment
-from tests.release.standin import copy_project, stack_bytes
+from tests.release.standin import stack_bytes
 from tests.serving.helpers import spec_for
 
 MODEL = "meta-llama/Llama-3.1-70B-Instruct"
 runner = CliRunner()
-
-
-@pytest.fixture()
-def root(tmp_path, monkeypatch):
-    project = copy_project(tmp_path)
-    monkeypatch.chdir(project)
-    return project
 
 
 class RecordingApplier:

@@ -11,16 +11,9 @@ from typer.testing import CliRunner
 from llmctl.cli import app
 from llmctl.release.errors import ReleaseError
 from llmctl.release.evals import EvalItem, load_eval_set
-from tests.release.standin import copy_project, stack_bytes
+from tests.release.standin import stack_bytes
 
 runner = CliRunner()
-
-
-@pytest.fixture()
-def root(tmp_path, monkeypatch):
-    project = copy_project(tmp_path)
-    monkeypatch.chdir(project)
-    return project
 
 
 def one_line_exit_2(result, expected: str) -> None:
