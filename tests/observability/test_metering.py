@@ -10,6 +10,7 @@ import re
 import pytest
 
 from components.cluster.render import SYSTEM_PLACEMENT
+from components.endpoint.names import namespace
 from components.gateway.names import CLIENT_ID_HEADER, GATEWAY_NAMESPACE, client_id, proxy_pod_labels
 from components.gateway.platform import ai_gateway_values
 from components.observability import labels as lm
@@ -78,8 +79,8 @@ def test_every_stack_meters_every_endpoint_by_its_own_name(stack, configs):
     served = metering.served_models(configs[stack].endpoints)
     assert served
     mapping, _ = metering.model_endpoints(served)
-    for endpoint, (namespace, names) in served.items():
-        assert endpoint in names and mapping[endpoint] == (endpoint, namespace)
+    for endpoint, (ns, names) in served.items():
+        assert endpoint in names and ns == namespace(endpoint) and mapping[endpoint] == (endpoint, ns)
 
 
 def _recorded(metric: str, value: float, **labels: str) -> dict:
@@ -129,3 +130,23 @@ def test_cost_alert_fires_on_gateway_counted_tokens_through_the_recording_rules(
                   "alert_rule_test": [{"eval_time": "50m", "alertname": "VllmCostPerMillionTokensOverBudget", "exp_alerts": exp},
                                       {"eval_time": "50m", "alertname": "GatewayTokenMeteringMissing", "exp_alerts": []}]}]
         _promtool_test(tmp_path, groups, tests)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_scrapes_its_own_proxies_and_maps_every_endpoint(stack, inventories, configs):
+    objects = [obj for _, obj in inventories[stack].kubernetes_objects()]
+    (monitor,) = [o for o in objects if o["kind"] == "PodMonitor" and o["metadata"]["name"] == metering.MONITOR_NAME]
+    (proxy,) = [o for o in objects if o["kind"] == "EnvoyProxy"]
+    spread = proxy["spec"]["provider"]["kubernetes"]["envoyDeployment"]["pod"]["topologySpreadConstraints"][0]
+    assert monitor["spec"]["selector"] == spread["labelSelector"]  # the labels the proxies really carry
+    (rule,) = [o for o in objects if o["kind"] == "PrometheusRule" and o["metadata"]["name"] == metering.RULE_NAME]
+    table = {r["labels"][lm.REQUEST_MODEL]: r["labels"] for r in rule["spec"]["groups"][0]["rules"] if r["record"] == lm.GATEWAY_MODEL_INFO}
+    endpoints = configs[stack].endpoints
+    assert endpoints
+    for name in endpoints:
+        assert table[name][lm.LLM_ENDPOINT] == name and table[name]["namespace"] == namespace(name)
+    # Streaming responses carry usage only when asked: the gateway forces stream_options.include_usage
+    # only on routes with request costs (internal/endpointspec/endpointspec.go ParseBody @v1.1.0).
+    routes = [o for o in objects if o["kind"] == "AIGatewayRoute"]
+    assert len(routes) == len(endpoints)
+    assert all(r["spec"]["llmRequestCosts"] for r in routes)
