@@ -17,7 +17,7 @@ from components.endpoint.component import Endpoint, EndpointArgs
 from components.endpoint.models import SLOTS
 from components.endpoint.names import namespace
 from components.gateway.component import GatewayPlatform, GatewayPlatformArgs
-from components.gateway.names import GATEWAY_NAMESPACE
+from components.gateway.names import GATEWAY_NAMESPACE, proxy_pod_labels
 from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
@@ -26,6 +26,7 @@ from components.model_store.component import ModelStore, ModelStoreArgs
 from components.network.component import Network, NetworkArgs
 from components.nvidia.component import NvidiaStack, NvidiaStackArgs
 from components.observability.component import Observability, ObservabilityArgs
+from components.observability.metering import served_models
 from components.protection import protect_stateful
 from components.registry.component import Registry, RegistryArgs, resolve_image
 from infra.config import ConfigError, config_from_pulumi, load_config
@@ -119,6 +120,7 @@ observability = Observability(
         config=cfg.observability, cluster_name=cluster.name, boundary_arn=boundary.policy_arn,
         system=SYSTEM_PLACEMENT, storage_class=STORAGE_CLASS, depends_on=[cluster.system_node_group],
         team_receivers={team: t.alerts for team, t in cfg.teams.items() if t.alerts is not None},
+        gateway_proxy_labels=proxy_pod_labels(name), gateway_namespace=GATEWAY_NAMESPACE, served_models=served_models(cfg.endpoints),
     ),
     opts=platform_opts,
 )

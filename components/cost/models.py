@@ -67,5 +67,5 @@ class CostConfig(ConfigModel):
     nat_data_gb_per_month: float = Field(
         default=100.0, ge=0, description="Assumed data processed by the NAT gateways per month (GB), e.g. Hugging Face downloads; estimate only."
     )
-    alb_lcus: float = Field(default=1.0, ge=0, description="Assumed average Load Balancer Capacity Units of the shared ALB; estimate only.")
+    nlb_lcus: float = Field(default=1.0, ge=0, description="Assumed average Network Load Balancer Capacity Units (NLCUs) of the gateway's NLB; estimate only.")
 

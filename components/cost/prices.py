@@ -28,8 +28,8 @@ class RegionPrices:
     nat_gateway_gb: float
     interface_endpoint_az_hour: float
     interface_endpoint_gb: float  # data processed by an interface endpoint (first PB tier)
-    alb_hour: float
-    alb_lcu_hour: float
+    nlb_hour: float  # the gateway's Network Load Balancer (components/gateway/platform.py)
+    nlcu_hour: float
     ebs_gp3_gb_month: float
     kms_key_month: float
     instances: dict[str, float]

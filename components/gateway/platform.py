@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from components.gateway.models import GatewayConfig
-from components.gateway.names import GATEWAY_NAMESPACE, ROUTES_NAMESPACE_LABEL, gateway_name, proxy_pod_labels
+from components.gateway.names import CLIENT_ID_HEADER, GATEWAY_NAMESPACE, ROUTES_NAMESPACE_LABEL, gateway_name, proxy_pod_labels
 from components.gateway.versions import AI_GATEWAY_NAMESPACE
+from components.observability.metering import request_header_attributes
 from components.placement import SystemPlacement
 
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
@@ -52,8 +53,12 @@ def envoy_gateway_values(system: SystemPlacement) -> dict[str, Any]:
 
 
 def ai_gateway_values(system: SystemPlacement) -> dict[str, Any]:
+    # metricsRequestHeaderAttributes: the verified client id becomes a label of the ext_proc's token
+    # metrics only, not of spans or access logs (manifests/charts/ai-gateway-helm/values.yaml and
+    # templates/deployment.yaml @v1.1.0 pass it to the controller, which configures the sidecars).
     return {"controller": {"replicaCount": 2, "nodeSelector": system.node_selector(**{"kubernetes.io/os": "linux"}),
-                           "tolerations": system.tolerations}}
+                           "tolerations": system.tolerations,
+                           "metricsRequestHeaderAttributes": request_header_attributes(CLIENT_ID_HEADER)}}
 
 
 def proxy_name(cluster: str) -> str:

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from components.helm import helm_release
 from components.k8s import apply
-from components.observability import alertmanager, alerts, iam, versions
+from components.observability import alertmanager, alerts, iam, metering, versions
 from components.observability.models import ObservabilityConfig, ReceiverConfig
 from components.observability.tenancy import grafana_sidecar_cluster_role
 from components.observability.values import keda_values, prometheus_stack_values
@@ -44,6 +44,11 @@ class ObservabilityArgs:
     system: SystemPlacement  # the system nodes cluster services run on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the system node group
     team_receivers: dict[str, ReceiverConfig] = field(default_factory=dict)  # llm-platform:teams.<team>.alerts
+    # Token metering (components/observability/metering.py): the stack's gateway proxies, their
+    # namespace, and endpoint -> (namespace, served model names).
+    gateway_proxy_labels: dict[str, str] = field(default_factory=dict)
+    gateway_namespace: str = ""
+    served_models: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
 
 class Observability(pulumi.ComponentResource):
@@ -108,7 +113,11 @@ class Observability(pulumi.ComponentResource):
             # ServiceMonitors in its values need the Prometheus operator's CRDs.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[keda_ns, association, prometheus]),
         )
-        apply(f"{name}-cluster-alerts", alerts.prometheus_rule("llm-platform-gpu"), pulumi.ResourceOptions(parent=self, depends_on=[prometheus]))
+        after_prometheus = pulumi.ResourceOptions(parent=self, depends_on=[prometheus])
+        apply(f"{name}-cluster-alerts", alerts.prometheus_rule("llm-platform-gpu"), after_prometheus)
+        if args.gateway_proxy_labels:
+            apply(f"{name}-gateway-metering-monitor", metering.proxy_pod_monitor(args.gateway_proxy_labels, args.gateway_namespace), after_prometheus)
+            apply(f"{name}-gateway-metering-rules", metering.prometheus_rule(args.served_models), after_prometheus)
 
         self.prometheus_url = versions.PROMETHEUS_URL
         self.keda_role_arn = role.arn

@@ -47,6 +47,33 @@ KEDA_LABELS = ("scaledObject", "scaler", "scalerIndex", "metric", "type", "expor
 INFERENCE_POOL = "inference_pool"
 EPP_LABELS = (INFERENCE_POOL, "model_name", "target_model_name", "priority", "error_code")
 
+# Envoy AI Gateway v1.1.0's ext_proc (sidecar `ai-gateway-extproc` of the proxy pods) exports the
+# OpenTelemetry GenAI metrics through the OTel Prometheus exporter, attribute dots turned to
+# underscores (internal/metrics/genai.go, metrics_impl.go buildBaseAttributes; label set asserted
+# in tests/data-plane/vcr/prometheus_metrics_test.go @v1.1.0). `gen_ai.client.token.usage` is a
+# histogram of unit "token" with no unit suffix: `gen_ai_client_token_usage_{bucket,sum,count}`.
+# otel_scope_schema_url and otel_scope_version are exported empty, which Prometheus drops.
+GEN_AI_TOKEN_USAGE = "gen_ai_client_token_usage"
+GEN_AI_LABELS = ("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_original_model", "gen_ai_request_model",
+                 "gen_ai_response_model", "gen_ai_token_type", "otel_scope_name")
+# The client id header the gateway forwards once a key is verified becomes the metric attribute
+# `llm.client` (controller.metricsRequestHeaderAttributes), exported as `llm_client` ("<team>.<key id>");
+# the proxies' PodMonitor writes `team` from it (components/observability/metering.py).
+LLM_CLIENT = "llm_client"
+TOKEN_TYPE = "gen_ai_token_type"
+REQUEST_MODEL = "gen_ai_request_model"
+# Recording rules over the gateway's series (components/observability/metering.py).
+GATEWAY_MODEL_INFO = "llm_platform:gateway_model_endpoint:info"
+GATEWAY_TOKENS = "llm_endpoint_team:gateway_tokens:rate5m"
+GATEWAY_REQUESTS = "llm_endpoint_team:gateway_requests:rate5m"
+GATEWAY_UNATTRIBUTED = "llm_platform:gateway_unattributed_tokens:rate5m"
+_RECORDED = {
+    GATEWAY_MODEL_INFO: frozenset(("namespace", LLM_ENDPOINT, REQUEST_MODEL)),
+    GATEWAY_TOKENS: frozenset(("namespace", LLM_ENDPOINT, TEAM, TOKEN_TYPE)),
+    GATEWAY_REQUESTS: frozenset(("namespace", LLM_ENDPOINT, TEAM)),
+    GATEWAY_UNATTRIBUTED: frozenset((TEAM, REQUEST_MODEL, TOKEN_TYPE)),
+}
+
 _POD_TARGET = frozenset(("job", "instance", "namespace", "pod", "container", "endpoint"))
 _SERVICE_TARGET = _POD_TARGET | {"service"}
 _SLOT_SERIES = _POD_TARGET | frozenset(SLOT_TARGET_LABELS)
@@ -71,6 +98,10 @@ def series_labels(metric: str) -> frozenset[str]:
         return _SERVICE_TARGET | frozenset(KEDA_LABELS)
     if metric.startswith("inference_objective_"):
         return _POD_TARGET | frozenset(EPP_LABELS)
+    if base == GEN_AI_TOKEN_USAGE:
+        return _POD_TARGET | frozenset(GEN_AI_LABELS) | {LLM_CLIENT, TEAM} | le
+    if metric in _RECORDED:
+        return _RECORDED[metric]
     return frozenset()
 
 

@@ -1,5 +1,6 @@
-"""Pure renderer for a slot's PrometheusRule: SLO, health, throughput and cost alerts on vLLM's
-own metrics, every selector built from the label model (components/observability/labels.py).
+"""Pure renderer for a slot's PrometheusRule: SLO, health and throughput alerts on vLLM's own
+metrics, cost alerts on the tokens the gateway counted (components/observability/metering.py),
+every selector built from the label model (components/observability/labels.py).
 
 Metric names are vLLM 0.33's (counters carry `_total`, histograms `_bucket`); tests/serving
 checks every `vllm:` name against the release's metric list, and tests/observability runs every
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.endpoint.models import SLOTS
 from components.observability import labels as lm
 from components.serving.manifests import SlotSpec, _meta
 
@@ -33,12 +35,35 @@ def tokens_per_second(spec: SlotSpec, window: str, offset: str = "") -> str:
     return f"(sum(rate({sel(spec, GENERATED)}[{window}]{shift})) + sum(rate({sel(spec, PROMPT)}[{window}]{shift})))"
 
 
+def endpoint_selector(spec: SlotSpec) -> dict[str, str]:
+    return {"namespace": spec.metrics_selector["namespace"], lm.LLM_ENDPOINT: spec.endpoint}
+
+
+def gateway_tokens(spec: SlotSpec, token_type: str | None = None, by: str = "") -> str:
+    """The endpoint's tokens/s counted at the gateway (components/observability/metering.py)."""
+    extra = {lm.TOKEN_TYPE: token_type} if token_type else {}
+    grouping = f" by ({by})" if by else ""
+    return f"sum{grouping}({lm.series(lm.GATEWAY_TOKENS, endpoint_selector(spec), **extra)})"
+
+
+def slot_share(spec: SlotSpec) -> str:
+    """The slot's part of the endpoint's generated tokens, from vLLM's own per-slot counters: the
+    gateway's series do not say which slot served (metering.py), so this splits them."""
+    namespace = spec.metrics_selector["namespace"]
+    both = " + ".join(f"(sum(rate({lm.series(GENERATED, lm.slot_selector(namespace, spec.endpoint, s))}[15m])) or vector(0))" for s in SLOTS)
+    return f"(sum(rate({sel(spec, GENERATED)}[15m])) / ({both}))"
+
+
+def replica_usd_per_hour(spec: SlotSpec, cost_per_hour_usd: float) -> str:
+    """Replicas are counted from a gauge every vLLM pod exports (one series per pod)."""
+    return f"({cost_per_hour_usd:g} * count({sel(spec, RUNNING)}))"
+
+
 def cost_per_million_tokens_expr(spec: SlotSpec, cost_per_hour_usd: float) -> str:
-    """$ per 1M generated tokens: replicas x $/hour over tokens/hour. Replicas are counted from a
-    gauge every vLLM pod exports (one series per pod)."""
-    replicas = f"count({sel(spec, RUNNING)})"
-    tokens_per_hour = f"sum(rate({sel(spec, GENERATED)}[15m])) * 3600"
-    return f"({cost_per_hour_usd:g} * {replicas}) / ({tokens_per_hour}) * 1e6"
+    """$ per 1M generated tokens: the slot's replica-hour $ over the output tokens the gateway
+    counted for the endpoint, times the slot's share of them."""
+    tokens_per_hour = f"{gateway_tokens(spec, 'output')} * {slot_share(spec)} * 3600"
+    return f"{replica_usd_per_hour(spec, cost_per_hour_usd)} / ({tokens_per_hour}) * 1e6"
 
 
 def _rule(alert: str, expr: str, duration: str, labels: dict[str, str], summary: str) -> dict[str, Any]:
@@ -83,13 +108,20 @@ def throughput_rule(spec: SlotSpec) -> dict[str, Any]:
                  f"{spec.endpoint}/{spec.slot}: tokens/s down more than {slo.throughput_drop_pct:g}% against an hour ago")
 
 
-def cost_rule(spec: SlotSpec, cost_per_hour_usd: float, budget_usd: float) -> dict[str, Any]:
+def cost_rules(spec: SlotSpec, cost_per_hour_usd: float, budget_usd: float) -> list[dict[str, Any]]:
     """Serving cost per 1M generated tokens above the endpoint's budget while the slot serves (a
-    slot generating nothing has no per-token cost to judge; idle spend shows in the AWS budget)."""
-    expr = f"{cost_per_million_tokens_expr(spec, cost_per_hour_usd)} > {budget_usd:g} and sum(rate({sel(spec, GENERATED)}[15m])) > 0"
-    return _rule("VllmCostPerMillionTokensOverBudget", expr, "30m", alert_labels(spec, "warning"),
+    slot generating nothing has no per-token cost to judge; idle spend shows in the AWS budget).
+    Without the gateway's token counts the cost cannot be judged: a second alert says so rather
+    than the first staying silent."""
+    generating = f"sum(rate({sel(spec, GENERATED)}[15m])) > 0"
+    expr = f"{cost_per_million_tokens_expr(spec, cost_per_hour_usd)} > {budget_usd:g} and {generating}"
+    missing = _rule("GatewayTokenMeteringMissing", f"{generating} unless {gateway_tokens(spec, 'output')} > 0", "30m",
+                    alert_labels(spec, "warning"),
+                    f"{spec.endpoint}/{spec.slot}: vLLM generates tokens but the gateway counted none for the endpoint for 30 min "
+                    "(token metering broken: cost per 1M tokens cannot be judged)")
+    return [missing, _rule("VllmCostPerMillionTokensOverBudget", expr, "30m", alert_labels(spec, "warning"),
                  f"{spec.endpoint}/{spec.slot}: ${{{{ $value | printf \"%.2f\" }}}} per 1M tokens, budget ${budget_usd:g} "
-                 f"(at ${cost_per_hour_usd:g}/replica-hour)")
+                 f"(at ${cost_per_hour_usd:g}/replica-hour)")]
 
 
 def alert_labels(spec: SlotSpec, severity: str) -> dict[str, str]:
@@ -100,7 +132,7 @@ def alert_labels(spec: SlotSpec, severity: str) -> dict[str, str]:
 def rules(spec: SlotSpec, cost_per_hour_usd: float | None = None, budget_usd: float | None = None) -> list[dict[str, Any]]:
     out = [*slo_rules(spec), throughput_rule(spec)]
     if cost_per_hour_usd is not None and budget_usd is not None:
-        out.append(cost_rule(spec, cost_per_hour_usd, budget_usd))
+        out += cost_rules(spec, cost_per_hour_usd, budget_usd)
     return out
 
 

@@ -6,8 +6,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from components.observability import labels as lm
 from components.observability.versions import DASHBOARD_LABEL
-from components.serving.alerts import cost_per_million_tokens_expr, p95, sel
+from components.serving.alerts import (
+    cost_per_million_tokens_expr,
+    endpoint_selector,
+    gateway_tokens,
+    p95,
+    replica_usd_per_hour,
+    sel,
+    slot_share,
+)
 from components.serving.manifests import SlotSpec, _meta
 
 __all__ = ["cost_per_million_tokens_expr", "dashboard", "dashboard_config_map"]
@@ -43,9 +52,10 @@ def dashboard(spec: SlotSpec, cost_per_hour_usd: float | None) -> dict[str, Any]
         _panel(5, "KV cache usage", [(f"max by (pod) ({sel(spec, 'vllm:kv_cache_usage_perc')})", "{{pod}}")], "percentunit", 0, 16),
         _panel(6, "End-to-end latency", [(q("vllm:e2e_request_latency_seconds", 0.95), "p95")], "s", 12, 16),
     ]
+    panels.append(_panel(8, "Endpoint tokens per second by team (gateway)",
+                         [(gateway_tokens(spec, by=f"{lm.TEAM}, {lm.TOKEN_TYPE}"), f"{{{{{lm.TEAM}}}}} {{{{{lm.TOKEN_TYPE}}}}}")], "short", 12, 24))
     if cost_per_hour_usd is not None:
-        panels.append(_panel(7, f"Cost per 1M generated tokens (at ${cost_per_hour_usd:g}/replica-hour)",
-                             [(cost_per_million_tokens_expr(spec, cost_per_hour_usd), "$ / 1M tokens")], "currencyUSD", 0, 24, "stat"))
+        panels += cost_panels(spec, cost_per_hour_usd)
     return {
         "uid": f"vllm-{spec.environment}-{spec.name}"[:40],
         "title": f"vLLM {spec.environment} {spec.endpoint} ({spec.slot})",
@@ -56,6 +66,21 @@ def dashboard(spec: SlotSpec, cost_per_hour_usd: float | None) -> dict[str, Any]
         "time": {"from": "now-6h", "to": "now"},
         "panels": panels,
     }
+
+
+def cost_panels(spec: SlotSpec, cost_per_hour_usd: float) -> list[dict[str, Any]]:
+    """The slot's replica-hour $ per 1M generated tokens, per request and per team: the gateway's
+    counts for the endpoint, split to this slot by its share of vLLM's generated tokens; a team's
+    $ is the slot's $ in proportion to the team's tokens (input + output) on the endpoint."""
+    usd = replica_usd_per_hour(spec, cost_per_hour_usd)
+    requests = f"sum({lm.series(lm.GATEWAY_REQUESTS, endpoint_selector(spec))})"
+    per_team = f"{gateway_tokens(spec, by=lm.TEAM)} / scalar({gateway_tokens(spec)}) * scalar({usd})"
+    return [
+        _panel(7, f"Cost per 1M generated tokens (at ${cost_per_hour_usd:g}/replica-hour)",
+               [(cost_per_million_tokens_expr(spec, cost_per_hour_usd), "$ / 1M tokens")], "currencyUSD", 0, 24, "stat"),
+        _panel(9, "Cost per request", [(f"{usd} / ({requests} * {slot_share(spec)} * 3600)", "$ / request")], "currencyUSD", 0, 32, "stat"),
+        _panel(10, "Cost per hour by team", [(per_team, f"{{{{{lm.TEAM}}}}}")], "currencyUSD", 12, 32),
+    ]
 
 
 def dashboard_config_map(spec: SlotSpec, cost_per_hour_usd: float | None) -> dict[str, Any]:

@@ -18,16 +18,16 @@ class Assumptions:
     spot_discount_pct: float = 60.0
     spot_share_pct: float = 90.0
     nat_data_gb_per_month: float = 100.0
-    alb_lcus: float = 1.0
+    nlb_lcus: float = 1.0
 
     # Allowed range of each (inclusive low, exclusive high where the value would be meaningless).
     BOUNDS = {"hours_per_month": (1, 744), "spot_discount_pct": (0, 99.9), "spot_share_pct": (0, 100),
-              "nat_data_gb_per_month": (0, 1e9), "alb_lcus": (0, 1e6)}
+              "nat_data_gb_per_month": (0, 1e9), "nlb_lcus": (0, 1e6)}
 
     @classmethod
     def from_config(cls, cost: Any) -> Assumptions:
         return cls(spot_discount_pct=cost.spot_discount_pct, spot_share_pct=cost.spot_share_pct,
-                   nat_data_gb_per_month=cost.nat_data_gb_per_month, alb_lcus=cost.alb_lcus)
+                   nat_data_gb_per_month=cost.nat_data_gb_per_month, nlb_lcus=cost.nlb_lcus)
 
     def with_settings(self, settings: list[str]) -> Assumptions:
         """`key=value` pairs (the keys of --json's `assumptions`) applied in order."""

@@ -22,7 +22,6 @@ NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
-INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
 GPU = "nvidia.com/gpu"
 DEFAULT_TOKENS_PER_SECOND = 800.0
@@ -105,7 +104,7 @@ class Capacity:
     nat_gateways: int = 0
     interface_endpoint_enis: int = 0
     interface_endpoints: int = 0
-    albs: int = 0
+    nlbs: int = 0
     kms_keys: int = 0
     node_groups: list[NodeGroup] = field(default_factory=list)
     pools: dict[str, Pool] = field(default_factory=dict)
@@ -158,7 +157,7 @@ def capacity(inventory: Inventory, cfg: Any = None) -> Capacity:
             cap.interface_endpoints += 1
             cap.interface_endpoint_enis += len(subnets) if isinstance(subnets, list) and subnets else az_count
     cap.node_groups = [_node_group(r.name, r.inputs, cfg) for r in inventory.of_type(NODE_GROUP)]
-    cap.albs = _albs(inventory)
+    cap.nlbs = _nlbs(inventory)
 
     volumes = {_meta(obj)["name"]: _volume_gib(obj) for obj in _objects(inventory, NODE_CLASS)}
     for obj in _objects(inventory, NODE_POOL):
@@ -205,16 +204,10 @@ def _node_group(name: str, inputs: dict[str, Any], cfg: Any) -> NodeGroup:
     )
 
 
-def _albs(inventory: Inventory) -> int:
-    """One ALB per IngressGroup (alb.ingress.kubernetes.io/group.name or the IngressClassParams
-    group), one per ungrouped ALB Ingress, and one NLB per gateway EnvoyProxy (priced on the ALB
-    line: the same hourly rate, an LCU at or above an NLCU)."""
-    groups: set[str] = {f"nlb:{_meta(o).get('name')}" for o in _objects(inventory, ENVOY_PROXY)}
-    for obj in _objects(inventory, INGRESS):
-        annotations = _meta(obj).get("annotations") or {}
-        group = annotations.get("alb.ingress.kubernetes.io/group.name")
-        groups.add(f"group:{group}" if group else f"ingress:{_meta(obj).get('namespace')}/{_meta(obj).get('name')}")
-    return len(groups)
+def _nlbs(inventory: Inventory) -> int:
+    """The front door: one NLB per gateway EnvoyProxy (its LoadBalancer Service, built by the AWS
+    Load Balancer Controller; components/gateway/platform.py). No ALB is created any more."""
+    return len({_meta(o).get("name") for o in _objects(inventory, ENVOY_PROXY)})
 
 
 def _volume_gib(node_class: dict[str, Any]) -> int:

@@ -99,9 +99,13 @@ def report(
     tokens: str | None = typer.Option(None, "--tokens", help="Output tokens served per model: model=N,... (k/M/B suffixes)."),
     prometheus_url: str | None = typer.Option(None, "--prometheus-url", help="Count output tokens per model from this Prometheus."),
     model_label: str = typer.Option("model", "--model-label", help="Prometheus label holding the model on vLLM series."),
+    token_source: str = typer.Option(
+        "vllm", "--token-source",
+        help="With --prometheus-url: vllm (output tokens per model) or gateway (tokens, requests and $ per endpoint and team, docs/metering.md).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Spend from Cost Explorer grouped by cost tags, and $ per 1M output tokens per model."""
+    """Spend from Cost Explorer grouped by cost tags, and $ per 1M tokens per model, or per endpoint, team and query."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -121,12 +125,22 @@ def report(
         _fail(f"--group-by {group_by!r}: expected distinct tag keys, e.g. team,model,environment")
     if tokens and prometheus_url:
         _fail("give --tokens or --prometheus-url, not both")
+    if token_source not in ("vllm", "gateway"):
+        _fail(f"--token-source {token_source}: expected vllm or gateway")
+    if token_source == "gateway" and not prometheus_url:
+        _fail("--token-source gateway reads the gateway's series: give --prometheus-url")
     try:
-        counted = token_counts(start, end, tokens, prometheus_url, model_label)
+        gateway = None
+        if token_source == "gateway":
+            from llmctl.cost.gateway_usage import gateway_usage
+
+            counted, gateway = None, gateway_usage(prometheus_url, start, end)
+        else:
+            counted = token_counts(start, end, tokens, prometheus_url, model_label)
         # Cost Explorer's API endpoint is in us-east-1 whatever the stack's region; boto3
         # honours AWS_ENDPOINT_URL (tests point it at moto_server).
         ce = boto3.client("ce", region_name="us-east-1")
-        result = run_report(ce, start, end, granularity, keys, counted)
+        result = run_report(ce, start, end, granularity, keys, counted, gateway)
     except ReportError as exc:
         _fail(str(exc))
     except (BotoCoreError, ClientError) as exc:

@@ -110,12 +110,14 @@ def interface_endpoints(cap: Capacity, prices: RegionPrices, a: Assumptions, sce
 
 
 def load_balancers(cap: Capacity, prices: RegionPrices, a: Assumptions, scenario: str) -> list[Line]:
-    if not cap.albs:
+    """The gateway's NLB: hourly, plus NLCU-hours (the highest of new flows, active flows and bytes,
+    an assumption: `nlb_lcus`)."""
+    if not cap.nlbs:
         return []
     h = a.hours_per_month
     return [
-        Line(f"ALB ({cap.albs} x {h:g} h)", cap.albs * h, prices.alb_hour),
-        Line(f"ALB LCUs (assumed {a.alb_lcus:g} LCU x {cap.albs} ALB x {h:g} h)", a.alb_lcus * cap.albs * h, prices.alb_lcu_hour),
+        Line(f"NLB ({cap.nlbs} x {h:g} h)", cap.nlbs * h, prices.nlb_hour),
+        Line(f"NLB NLCUs (assumed {a.nlb_lcus:g} NLCU x {cap.nlbs} NLB x {h:g} h)", a.nlb_lcus * cap.nlbs * h, prices.nlcu_hour),
     ]
 
 

@@ -153,9 +153,8 @@ def token_query(seconds: int, label: str = lm.MODEL) -> str:
     return f"sum by ({label}) (increase({TOKENS_METRIC}[{seconds}s]))"
 
 
-def tokens_from_prometheus(url: str, start: str, end: str, label: str = lm.MODEL, timeout: float = 10.0) -> dict[str, float]:
-    """Output tokens per model over [start, end) from Prometheus' instant query API."""
-    promql = token_query(_seconds(start, end), label)
+def instant_query(url: str, promql: str, end: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """The result vector of one instant query at `end` (Prometheus' /api/v1/query)."""
     at = datetime.fromisoformat(end).timestamp()
     target = f"{url.rstrip('/')}/api/v1/query?" + urllib.parse.urlencode({"query": promql, "time": f"{at:.0f}"})
     try:
@@ -165,12 +164,16 @@ def tokens_from_prometheus(url: str, start: str, end: str, label: str = lm.MODEL
         raise ReportError(f"--prometheus-url {url}: {exc}") from None
     if doc.get("status") != "success":
         raise ReportError(f"--prometheus-url {url}: query failed: {doc.get('error', doc.get('status'))}")
+    return [{"metric": s.get("metric") or {}, "value": float(s.get("value", [0, "0"])[1])}
+            for s in (doc.get("data") or {}).get("result", []) if math.isfinite(float(s.get("value", [0, "0"])[1]))]
+
+
+def tokens_from_prometheus(url: str, start: str, end: str, label: str = lm.MODEL, timeout: float = 10.0) -> dict[str, float]:
+    """Output tokens per model over [start, end) from Prometheus' instant query API."""
     result: dict[str, float] = {}
-    for series in (doc.get("data") or {}).get("result", []):
-        model = (series.get("metric") or {}).get(label) or UNTAGGED
-        value = float(series.get("value", [0, "0"])[1])
-        if math.isfinite(value):
-            result[model] = result.get(model, 0) + value
+    for series in instant_query(url, token_query(_seconds(start, end), label), end, timeout):
+        model = series["metric"].get(label) or UNTAGGED
+        result[model] = result.get(model, 0) + series["value"]
     return result
 
 
@@ -229,7 +232,9 @@ def per_team(team_rows: list[dict[str, Any]], team_model: list[dict[str, Any]] |
     return out
 
 
-def report(ce: Any, start: date | str, end: date | str, granularity: str, keys: list[str], tokens: dict[str, float] | None) -> dict[str, Any]:
+def report(ce: Any, start: date | str, end: date | str, granularity: str, keys: list[str], tokens: dict[str, float] | None,
+           gateway: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`gateway`: the gateway's usage (llmctl/cost/gateway_usage.py), priced per endpoint and team."""
     start, end = str(start), str(end)
     if start >= end:
         raise ReportError(f"--start {start} must be before --end {end} (Cost Explorer's end date is exclusive)")
@@ -249,10 +254,16 @@ def report(ce: Any, start: date | str, end: date | str, granularity: str, keys: 
                               "untagged_usd": {k: next((r["usd"] for r in rows if r[k] == UNTAGGED), 0.0) for k, rows in by.items()}}
     if "team" in by:
         result["per_team"] = per_team(by["team"], team_model, tokens)
-    if tokens is not None and "model" not in by:
+    if (tokens is not None or gateway is not None) and "model" not in by:
         by["model"] = totals(query(ce, start, end, granularity, ["model"]), ["model"], query(ce, start, end, granularity, ["model"], gpu_filter()))
-    if "model" in by:
+    if "model" in by and (tokens is not None or gateway is None):
         result["per_model"] = per_model(by["model"], tokens or {})
+    if gateway is not None:
+        from llmctl.cost.gateway_usage import per_endpoint, per_team_usage
+
+        result["per_endpoint"] = per_endpoint(gateway, by["model"])
+        result["per_team_usage"] = per_team_usage(gateway, result["per_endpoint"])
+        result["unattributed_tokens"] = gateway["unattributed"]
     return result
 
 
@@ -275,6 +286,10 @@ def render_text(result: dict[str, Any]) -> str:
         if section in result:
             out.append(f"  per {key}:")
             out.extend(_line(row[key], row) for row in result[section])
+    if "per_endpoint" in result:
+        from llmctl.cost.gateway_usage import render_lines
+
+        out.extend(render_lines(result))
     for key, usd in result["untagged_usd"].items():
         out.append(f"  untagged ({key}): {usd:,.2f} USD")
     return "\n".join(out)

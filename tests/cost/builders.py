@@ -59,16 +59,15 @@ def node_class(name: str, volume: str = "200Gi") -> Resource:
     })
 
 
-def ingress(endpoint: str, group: str | None = "llm-platform") -> Resource:
-    annotations = {"alb.ingress.kubernetes.io/group.name": group} if group else {}
-    return res("kubernetes:networking.k8s.io/v1:Ingress", f"{endpoint}-ingress", {
-        "metadata": {"name": endpoint, "namespace": f"llm-{endpoint}", "annotations": annotations}, "spec": {},
+def envoy_proxy(name: str) -> Resource:
+    return res("kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", f"{name}-envoy-proxy", {
+        "metadata": {"name": name, "namespace": "envoy-gateway-system"}, "spec": {},
     })
 
 
 def platform(capacity_types: list[str], region: str = "us-west-2", low: int = 0, high: int = 3, extra: list[Resource] | None = None) -> Inventory:
     """One cluster, 3 NATs, 2 interface endpoints over 3 AZs, a system node group, one GPU
-    pool, one vLLM slot (chat/blue), two Ingresses sharing one ALB."""
+    pool, one vLLM slot (chat/blue), the gateway's EnvoyProxy (one NLB)."""
     subnets = ["subnet-a", "subnet-b", "subnet-c"]
     resources = [
         res("aws:eks/cluster:Cluster", "c", {"name": "llm-platform-t"}),
@@ -84,8 +83,7 @@ def platform(capacity_types: list[str], region: str = "us-west-2", low: int = 0,
         node_class("gpu"),
         vllm_deployment("chat", "blue", "gpu"),
         scaled_object("chat", "blue", low, high),
-        ingress("chat"),
-        ingress("code"),
+        envoy_proxy("llm-platform-t-proxy"),
         *(extra or []),
     ]
     return Inventory(stack="t", project="llm-platform", resources=resources, outputs={"region": region, "clusterName": "llm-platform-t"})

@@ -15,7 +15,7 @@ from tests.conftest import synthesized
 from tests.cost.builders import platform, scaled_object, vllm_deployment
 from tests.support.paths import REPO_ROOT, STACKS
 
-A = Assumptions(spot_discount_pct=60, spot_share_pct=90, nat_data_gb_per_month=100, alb_lcus=1)
+A = Assumptions(spot_discount_pct=60, spot_share_pct=90, nat_data_gb_per_month=100, nlb_lcus=1)
 REQUIRED_KEYS = {"stack", "region", "prices_as_of", "items", "total_monthly_usd", "fixed_monthly_usd", "savings_vs_on_demand_pct", "assumptions"}
 
 
@@ -50,8 +50,11 @@ def test_fixed_costs_use_published_hourly_prices():
     assert (data["quantity"], data["unit_usd"]) == (100, 0.045)
     endpoints = item(result, "Interface VPC endpoints")[0]  # 2 interface endpoints x 3 AZs; the gateway endpoint is free
     assert (endpoints["quantity"], endpoints["unit_usd"], endpoints["monthly_usd"]) == (6 * 730, 0.01, 43.8)
-    alb = item(result, "ALB (")[0]  # two Ingresses in one IngressGroup share one ALB
-    assert (alb["quantity"], alb["unit_usd"]) == (730, 0.0225)
+    nlb = item(result, "NLB (")[0]  # the gateway's one EnvoyProxy: one NLB
+    assert (nlb["quantity"], nlb["unit_usd"]) == (730, 0.0225)
+    nlcu = item(result, "NLB NLCUs")[0]
+    assert (nlcu["item"], nlcu["quantity"], nlcu["unit_usd"]) == ("NLB NLCUs (assumed 1 NLCU x 1 NLB x 730 h)", 730, 0.006)
+    assert not [i for i in result["items"] if "ALB" in i["item"]]  # the ALB Ingress path is gone
     system = item(result, "System nodes system")[0]
     assert (system["quantity"], system["unit_usd"]) == (2 * 730, 0.1008)  # first listed type, desired size
 

@@ -55,8 +55,8 @@ def test_dev_keeps_flow_logs_encryption_and_the_private_endpoint():
 def test_assumptions_are_in_json_and_the_table():
     cap = capacity(synthesized("dev"))
     result = estimate(cap, pinned(cap.region), Assumptions())
-    assert result["assumptions"] == {"hours_per_month": 730, "spot_discount_pct": 60, "spot_share_pct": 90, "nat_data_gb_per_month": 100, "alb_lcus": 1}
-    assert "assumptions (change one with --set key=value): hours_per_month=730, spot_discount_pct=60, spot_share_pct=90, nat_data_gb_per_month=100, alb_lcus=1" in render_text(result)
+    assert result["assumptions"] == {"hours_per_month": 730, "spot_discount_pct": 60, "spot_share_pct": 90, "nat_data_gb_per_month": 100, "nlb_lcus": 1}
+    assert "assumptions (change one with --set key=value): hours_per_month=730, spot_discount_pct=60, spot_share_pct=90, nat_data_gb_per_month=100, nlb_lcus=1" in render_text(result)
 
 
 def test_set_changes_one_assumption_and_its_lines():
@@ -71,8 +71,8 @@ def test_set_changes_one_assumption_and_its_lines():
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ("nat_gb=5", "--set nat_gb=5: unknown assumption 'nat_gb'; allowed keys: hours_per_month, spot_discount_pct, spot_share_pct, nat_data_gb_per_month, alb_lcus"),
-        ("alb_lcus", "--set alb_lcus: unknown assumption 'alb_lcus'; allowed keys: hours_per_month, spot_discount_pct, spot_share_pct, nat_data_gb_per_month, alb_lcus"),
+        ("nat_gb=5", "--set nat_gb=5: unknown assumption 'nat_gb'; allowed keys: hours_per_month, spot_discount_pct, spot_share_pct, nat_data_gb_per_month, nlb_lcus"),
+        ("nlb_lcus", "--set nlb_lcus: unknown assumption 'nlb_lcus'; allowed keys: hours_per_month, spot_discount_pct, spot_share_pct, nat_data_gb_per_month, nlb_lcus"),
         ("spot_share_pct=lots", "--set spot_share_pct=lots: 'lots' is not a number"),
         ("spot_discount_pct=100", "--set spot_discount_pct=100: spot_discount_pct must be between 0 and 99.9"),
     ],
@@ -87,15 +87,15 @@ def test_bad_set_exits_2_from_the_cli_listing_the_keys():
     result = CliRunner().invoke(app, ["cost", "estimate", "dev", "--set", "gpu_hours=3"])
     assert result.exit_code == 2
     assert result.output.strip() == ("error: --set gpu_hours=3: unknown assumption 'gpu_hours'; allowed keys: hours_per_month, "
-                                     "spot_discount_pct, spot_share_pct, nat_data_gb_per_month, alb_lcus")
+                                     "spot_discount_pct, spot_share_pct, nat_data_gb_per_month, nlb_lcus")
 
 
 def test_set_from_the_cli_changes_the_estimate():
-    result = CliRunner().invoke(app, ["cost", "estimate", "dev", "--json", "--set", "alb_lcus=10"])
+    result = CliRunner().invoke(app, ["cost", "estimate", "dev", "--json", "--set", "nlb_lcus=10"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert doc["assumptions"]["alb_lcus"] == 10
-    assert any(i["item"].startswith("ALB LCUs (assumed 10 LCU") for i in doc["items"])
+    assert doc["assumptions"]["nlb_lcus"] == 10
+    assert any(i["item"].startswith("NLB NLCUs (assumed 10 NLCU") for i in doc["items"])
 
 
 def test_reserved_capacity_is_paid_whether_used_or_not():

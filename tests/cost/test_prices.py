@@ -22,7 +22,7 @@ def test_table_has_date_sources_and_three_regions():
         prices = pinned(region)
         assert prices.eks_cluster_hour == 0.10
         assert 0.04 <= prices.nat_gateway_hour <= 0.07 and 0.009 <= prices.interface_endpoint_az_hour <= 0.015
-        assert prices.alb_hour > 0 and prices.alb_lcu_hour > 0
+        assert prices.nlb_hour > 0 and prices.nlcu_hour > 0
         assert all(name in INSTANCE_TYPES for name in prices.instances), "prices only for catalogued types"
 
 

@@ -28,7 +28,8 @@ def _monitor_labels(obj: dict) -> list[str]:
     spec = obj["spec"]
     names = list(spec.get("podTargetLabels", [])) + list(spec.get("targetLabels", []))
     for endpoint in spec.get("podMetricsEndpoints", []) + spec.get("endpoints", []):
-        names += [r["targetLabel"] for r in endpoint.get("relabelings", []) if "targetLabel" in r]
+        for key in ("relabelings", "metricRelabelings"):
+            names += [r["targetLabel"] for r in endpoint.get(key, []) if "targetLabel" in r]
     return names
 
 

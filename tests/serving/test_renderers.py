@@ -73,13 +73,16 @@ def test_alert_rules_use_slo_thresholds_and_real_metrics():
     assert used <= exported_metric_names()
 
 
-def test_dashboard_cost_panel_only_with_a_price():
+def test_dashboard_cost_panels_only_with_a_price():
     spec = spec_for(SlotConfig(model="org/m"))
-    without = dashboard.dashboard(spec, None)
-    with_price = dashboard.dashboard(spec, 2.5)
-    assert len(with_price["panels"]) == len(without["panels"]) + 1
-    expr = with_price["panels"][-1]["targets"][0]["expr"]
+    without = {p["title"] for p in dashboard.dashboard(spec, None)["panels"]}
+    with_price = {p["title"]: p for p in dashboard.dashboard(spec, 2.5)["panels"]}
+    assert "Endpoint tokens per second by team (gateway)" in without
+    assert set(with_price) - without == {"Cost per 1M generated tokens (at $2.5/replica-hour)", "Cost per request", "Cost per hour by team"}
+    expr = with_price["Cost per 1M generated tokens (at $2.5/replica-hour)"]["targets"][0]["expr"]
     assert expr.startswith("(2.5 * count(vllm:num_requests_running{") and expr.endswith("* 1e6")
+    assert "llm_endpoint_team:gateway_tokens:rate5m{" in expr  # tokens counted at the gateway
+    assert len({p["id"] for p in with_price.values()}) == len(with_price)
 
 
 def test_model_read_policy_is_scoped_to_the_prefix():
