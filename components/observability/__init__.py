@@ -1,3 +1,3 @@
-"""Cluster services every serving slot relies on: KEDA (autoscaling, with its CloudWatch reader
-role) and kube-prometheus-stack (metrics, alerts, dashboards). The DCGM exporter is installed by
+"""Cluster services every serving slot relies on: KEDA (autoscaling on Prometheus queries, the
+gateway's request counters included) and kube-prometheus-stack (metrics, alerts, dashboards). The DCGM exporter is installed by
 components/nvidia; its metrics feed the GPU alerts here."""

@@ -1,4 +1,4 @@
-"""Observability: KEDA (with its CloudWatch reader role via Pod Identity) and kube-prometheus-stack,
+"""Observability: KEDA (every trigger reads Prometheus, so it has no AWS role) and kube-prometheus-stack,
 pinned Helm releases, plus the cluster-wide GPU/autoscaler alert rules.
 
 Expects opts.providers to hold the AWS provider and the cluster's Kubernetes provider. Serving
@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from components.helm import helm_release
 from components.k8s import apply
-from components.observability import alertmanager, alerts, iam, metering, versions
+from components.observability import alertmanager, alerts, metering, versions
 from components.observability.models import ObservabilityConfig, ReceiverConfig
 from components.observability.tenancy import grafana_sidecar_cluster_role
 from components.observability.values import keda_values, prometheus_stack_values
@@ -53,7 +53,6 @@ class ObservabilityArgs:
 
 class Observability(pulumi.ComponentResource):
     prometheus_url: str
-    keda_role_arn: pulumi.Output[str]
     ready: list[pulumi.Resource]  # what CRD users must wait for
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
@@ -84,22 +83,6 @@ class Observability(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring_ns, *grafana_role, *args.depends_on, *alerting_ready]),
         )
 
-        role, association = pod_identity_role(
-            f"{name}-keda-operator",
-            f"{name}-keda-operator",
-            name=f"{name}-keda-operator",
-            cluster_name=args.cluster_name,
-            namespace=versions.KEDA_NAMESPACE,
-            service_account=versions.KEDA_OPERATOR_SA,
-            boundary_arn=args.boundary_arn,
-            tags=resource_tags(COMPONENT, f"{name}-keda-operator"),
-            opts=child,
-            association_opts=after_nodes,
-            description="KEDA operator: read CloudWatch metrics for scale-from-zero triggers",
-        )
-        aws.iam.RolePolicy(
-            f"{name}-keda-cloudwatch", role=role.id, policy=pulumi.Output.json_dumps(iam.keda_cloudwatch_policy()), opts=child
-        )
         keda = helm_release(
             f"{name}-keda",
             release_name="keda",
@@ -109,9 +92,8 @@ class Observability(pulumi.ComponentResource):
             namespace=versions.KEDA_NAMESPACE,
             cleanup_on_fail=True,
             values=keda_values(args.system),
-            # Credentials are injected when the operator pod starts: associate first. The
-            # ServiceMonitors in its values need the Prometheus operator's CRDs.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[keda_ns, association, prometheus]),
+            # The ServiceMonitors in its values need the Prometheus operator's CRDs.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[keda_ns, prometheus]),
         )
         after_prometheus = pulumi.ResourceOptions(parent=self, depends_on=[prometheus])
         apply(f"{name}-cluster-alerts", alerts.prometheus_rule("llm-platform-gpu"), after_prometheus)
@@ -120,9 +102,8 @@ class Observability(pulumi.ComponentResource):
             apply(f"{name}-gateway-metering-rules", metering.prometheus_rule(args.served_models), after_prometheus)
 
         self.prometheus_url = versions.PROMETHEUS_URL
-        self.keda_role_arn = role.arn
         self.ready = [prometheus, keda]
-        self.register_outputs({"prometheusUrl": self.prometheus_url, "kedaRoleArn": self.keda_role_arn})
+        self.register_outputs({"prometheusUrl": self.prometheus_url})
 
     def _alerting(self, name: str, args: ObservabilityArgs, monitoring_ns: pulumi.Resource,
                   after_nodes: pulumi.ResourceOptions) -> tuple[dict, list[pulumi.Resource]]:

@@ -55,7 +55,7 @@ def proxy_pod_monitor(proxy_labels: Mapping[str, str], gateway_namespace: str) -
     (team names are DNS labels, without dots; components/teams)."""
     relabel = [
         {"sourceLabels": ["__name__"], "regex": f"{lm.GEN_AI_TOKEN_USAGE}_bucket", "action": "drop"},
-        {"sourceLabels": [lm.LLM_CLIENT], "regex": r"([^.]+)\..+", "targetLabel": lm.TEAM, "replacement": "$1", "action": "replace"},
+        {"sourceLabels": [lm.LLM_CLIENT], "regex": r"([^.]+)(\..+)?", "targetLabel": lm.TEAM, "replacement": "$1", "action": "replace"},
     ]
     return {
         "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",

@@ -33,7 +33,6 @@ _RESTRICTED = {
 
 def keda_values(system: SystemPlacement) -> dict[str, Any]:
     return {
-        # The Pod Identity association binds the CloudWatch reader role to this ServiceAccount.
         "serviceAccount": {"operator": {"create": True, "name": KEDA_OPERATOR_SA}},
         "podIdentity": {"aws": {"irsa": {"enabled": False}}},
         "nodeSelector": system.node_selector(),

@@ -79,7 +79,7 @@ def test_prod_core_addons_are_pinned_and_overwrite_on_update(prod):
         assert "-eksbuild." in addons[name]["addonVersion"], name
     assert json.loads(addons["vpc-cni"]["configurationValues"])["env"]["ENABLE_PREFIX_DELEGATION"] == "true"
     pairs = {(a.inputs["namespace"], a.inputs["serviceAccount"]) for a in prod.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")}
-    assert {("keda", "keda-operator"), ("kube-system", "karpenter"), ("kube-system", "ebs-csi-controller-sa")} <= pairs
+    assert {("kube-system", "karpenter"), ("kube-system", "ebs-csi-controller-sa")} <= pairs
     # one per slot that streams weights from S3
     assert {p for p in pairs if p[1].endswith("-vllm")} == {
         ("llm-chat", "chat-blue-vllm"), ("llm-chat", "chat-green-vllm"), ("llm-code", "code-blue-vllm"), ("llm-embed", "embed-blue-vllm"),

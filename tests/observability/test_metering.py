@@ -61,10 +61,12 @@ def test_proxy_pod_monitor_selects_the_stacks_proxies_and_writes_team():
     drop, team = endpoint["metricRelabelings"]
     assert re.fullmatch(drop["regex"], "gen_ai_client_token_usage_bucket") and not re.fullmatch(drop["regex"], "gen_ai_client_token_usage_sum")
     assert team["targetLabel"] == lm.TEAM and team["sourceLabels"] == [lm.LLM_CLIENT]
-    # Prometheus anchors relabel regexes: the team is the client id up to its first dot.
+    # Prometheus anchors relabel regexes: the team is the client id up to its first dot; with
+    # gateway.oidc the client id is the team claim alone (components/gateway/access.py).
     for team_name in ("applied-ai", "ml-platform", None):
-        found = re.fullmatch(team["regex"], client_id(team_name, "2026-11-k3"))
-        assert found and found.expand(team["replacement"].replace("$1", r"\1")) == (team_name or "release-tooling")
+        for client in (client_id(team_name, "2026-11-k3"), team_name or "release-tooling"):
+            found = re.fullmatch(team["regex"], client)
+            assert found and found.expand(team["replacement"].replace("$1", r"\1")) == (team_name or "release-tooling")
     assert lm.reserved_in([team["targetLabel"]]) == []
 
 

@@ -3,8 +3,6 @@ cluster-wide GPU alerts."""
 
 from __future__ import annotations
 
-import json
-
 from components.cluster.render import SYSTEM_PLACEMENT
 from components.observability import versions
 from components.observability.component import Observability, ObservabilityArgs
@@ -39,18 +37,17 @@ def test_releases_are_pinned_and_scrape_every_platform_namespace():
     assert releases["kube-prometheus-stack"]["values"]["fullnameOverride"] == versions.PROMETHEUS_FULLNAME
 
 
-def test_keda_operator_reads_cloudwatch_through_pod_identity():
+def test_keda_has_no_aws_role_every_trigger_reads_prometheus(inventories):
+    """The wake triggers count requests at the gateway (Prometheus), so KEDA needs no AWS access."""
     inv = _inventory()
-    (role,) = inv.of_type("aws:iam/role:Role")
-    assert role.inputs["permissionsBoundary"] == BOUNDARY
-    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
-    (policy,) = inv.of_type("aws:iam/rolePolicy:RolePolicy")
-    actions = {a for s in json.loads(policy.inputs["policy"])["Statement"] for a in s["Action"]}
-    assert actions == {"cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics", "cloudwatch:ListMetrics"}
-    (assoc,) = inv.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
-    assert (assoc.inputs["namespace"], assoc.inputs["serviceAccount"]) == (versions.KEDA_NAMESPACE, versions.KEDA_OPERATOR_SA)
+    assert not inv.of_type("aws:iam/role:Role") and not inv.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
     keda = next(r for r in inv.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "keda")
     assert keda.inputs["values"]["serviceAccount"]["operator"]["name"] == versions.KEDA_OPERATOR_SA
+    for stack, stack_inv in inventories.items():
+        triggers = [t for _, o in stack_inv.kubernetes_objects() if o["kind"] == "ScaledObject" for t in o["spec"]["triggers"]]
+        assert triggers and {t["type"] for t in triggers} == {"prometheus"}, stack
+        assert not [a for a in stack_inv.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                    if a.inputs["namespace"] == versions.KEDA_NAMESPACE], stack
 
 
 def test_cluster_alerts_cover_gpu_xid_errors_and_validate():
