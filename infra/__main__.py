@@ -112,7 +112,14 @@ pulumi.export("karpenterInterruptionQueue", karpenter.queue_name)
 
 # --- serving: registry + image, model store, observability (KEDA, Prometheus) ---
 registry = Registry(f"{name}-registry", RegistryArgs(config=cfg.registry, repository_name=f"{name}/vllm-serving"), opts=aws_opts)
-model_store = ModelStore(f"{name}-models", ModelStoreArgs(config=cfg.model_store, name_prefix=name), opts=aws_opts)
+model_store = ModelStore(
+    f"{name}-models",
+    ModelStoreArgs(
+        config=cfg.model_store, name_prefix=name, region=cfg.region, vpc_id=network.vpc_id, route_table_ids=network.private_route_table_ids,
+        models=[s.model for e in cfg.endpoints.values() for s in (e.slots.blue, e.slots.green) if s.model and s.weights == "s3"],
+    ),
+    opts=aws_opts,
+)
 observability = Observability(
     f"{name}-observability",
     ObservabilityArgs(

@@ -35,6 +35,11 @@ PLAIN_PULL_GBPS = Figure(17.5 / 300, "measured", "AWS ML blog (SOCI on DLAMI/DLC
 SOCI_UNPACK_GBPS = Figure(0.3, "estimate", "SOCI parallel pull: layers fetched in parallel, gzip decompression ~0.3 GB/s across layers")
 # Amazon S3 performance guidelines: one connection per 85-90 MB/s of desired throughput.
 S3_PER_CONNECTION_GBPS = Figure(0.085, "documented", "Amazon S3 performance guidelines: 85-90 MB/s per connection")
+# Request-rate ceilings of the two weight stores, and the streamer's request size: together they
+# cap how many nodes can stream one model at their NIC rate at once.
+S3_PREFIX_GETS = Figure(5500, "documented", "Amazon S3 performance guidelines: at least 5,500 GET/HEAD per second per prefix, scaling above it is gradual")
+S3_EXPRESS_GETS = Figure(200_000, "documented", "S3 User Guide, Optimizing S3 Express One Zone performance: 200,000 reads per second per directory bucket by default")
+STREAMER_CHUNK_BYTES = Figure(8 * 2**20, "documented", "run-ai/runai-model-streamer docs/src/env-vars.md: RUNAI_STREAMER_CHUNK_BYTESIZE 8 MiB default for object stores")
 S3_LINE_RATE_SHARE = Figure(0.8, "estimate", "share of the NIC line rate usable for S3 GETs (TCP/TLS overhead)")
 # Tensorfuse "Reducing GPU cold start" (Llama-3.1-8B on L40S, vLLM): torch.compile 42 s cold /
 # 13 s warm cache; CUDA graph capture 54 s / 7 s; whole engine init 94 s / 34 s.
@@ -46,7 +51,11 @@ REFERENCE_LAYERS = 32  # Llama-3.1-8B, the model of the Tensorfuse measurements
 ENGINE_INIT_OTHER = Figure(34 - 13 - 7, "measured", "Tensorfuse warm engine init 34 s minus compile 13 s and capture 7 s")
 TP_INIT = Figure(10, "estimate", "extra workers and NCCL communicator setup with tensor parallel > 1")
 READINESS_PERIOD = Figure(5, "documented", "readinessProbe periodSeconds 5 (components/serving/manifests.py)")
-ROUTE_HEALTHY = Figure(20, "documented", "ALB target health: healthy threshold 2 x interval 10 s (components/endpoint/manifests.py)")
+# The gateway's endpoint picker watches the slot's pods and adds one on its Ready update, then
+# scrapes its metrics every 50 ms (gateway-api-inference-extension pkg/epp/controller
+# pod_reconciler.go; runserver DefaultRefreshMetricsInterval). The NLB health-checks the Envoy
+# proxies, not vLLM pods, so no load-balancer health threshold applies (the ALB is gone, #14).
+ROUTE_HEALTHY = Figure(1, "estimate", "endpoint picker adds the pod on its Ready event (pod watch) and reads its metrics every 50 ms (GIE EPP defaults)")
 FIRST_TOKEN = Figure(1, "estimate", "prefill of a short prompt on a warmed engine")
 # Provisioned Rate for Volume Initialization of a restored data volume: the pool's
 # imageCache.volumeInitializationRate (default: the EBS maximum, 300 MiB/s).
