@@ -132,6 +132,7 @@ observability = Observability(
 pulumi.export("repositoryUrl", registry.repository_url)
 pulumi.export("servingImage", registry.image_ref)
 pulumi.export("modelBucket", model_store.bucket_name)
+pulumi.export("weightCache", {model: cache.bucket for model, cache in model_store.caches.items()})  # model -> directory bucket
 
 # --- gpu capacity: nvidia stack (its ServiceMonitor needs the Prometheus operator CRDs) ---
 nvidia = NvidiaStack(
