@@ -160,3 +160,21 @@ def test_the_entrypoint_falls_back_to_the_model_bucket_until_the_cache_is_popula
         entrypoint.choose_weights(env, check)
     with pytest.raises(entrypoint.EntrypointError, match="no model weights at s3://cache"):
         entrypoint.choose_weights({"MODEL_S3_URI": env["MODEL_S3_URI"]}, check)
+
+
+def test_llmctl_check_refuses_a_cache_bucket_without_sse_kms(inventories, tmp_path):
+    from typer.testing import CliRunner
+
+    from llmctl.cli import app
+    from llmctl.synth.inventory import Inventory
+
+    inv = Inventory.from_json(copy.deepcopy(inventories["prod"].to_json()))
+    cache = inv.of_type(DIRECTORY_BUCKET)[0]
+    inv.resources = [r for r in inv.resources if not (r.type == SSE and r.name == f"{cache.name}-sse")]
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(inv.to_json()))
+    result = CliRunner().invoke(app, ["check", "--inventory", str(path), "--json"])
+    assert result.exit_code == 1, result.output
+    hits = json.loads(result.output)["violations"]
+    assert [(v["policy"], v["urn"], v["level"]) for v in hits] == [("s3-encryption-kms", cache.urn, "mandatory")]
+    assert hits[0]["message"].endswith("not encrypted with SSE-KMS; add a BucketServerSideEncryptionConfiguration with sse_algorithm aws:kms and kms_master_key_id")
