@@ -107,8 +107,10 @@ def image_stage(instance_type: str, source: str, init_mibps: int = f.VOLUME_INIT
 
 
 def weights_stage(model: ModelFacts, gpus: int, instance_type: str, store: str = "bucket", nodes: int = 1) -> Stage:
-    # Each tensor-parallel rank streams the whole checkpoint and keeps its slice (vLLM's
-    # runai_streamer without a pre-sharded checkpoint), so the node pulls gpus x the bytes.
+    # Each tensor-parallel rank streams the whole checkpoint and keeps its slice: vLLM's
+    # runai_streamer loader streams per rank to CPU unless its extra config sets
+    # `distributed` (RunaiModelStreamerLoader: _is_distributed defaults to False), and the
+    # checkpoint is not pre-sharded. So the node pulls gpus x the bytes.
     # A node streams at its NIC's usable rate unless `nodes` nodes starting together exceed what
     # the store serves: its GET/s ceiling x the streamer's request size, shared among them.
     total_gb = model.weights_gb * gpus
@@ -120,7 +122,8 @@ def weights_stage(model: ModelFacts, gpus: int, instance_type: str, store: str =
              f"store-bound: {gets.value:g} GET/s x {f.STREAMER_CHUNK_BYTES.value / 2**20:g} MiB = {ceiling:.0f} GB/s shared by {nodes} nodes")
     return Stage(
         "weights", total_gb / rate, "formula",
-        f"{model.weights_gb:g} GB x {gpus} rank(s) / {rate:.2f} GB/s from {where}; per node ({INSTANCE_TYPES[instance_type].network_gbps:g} Gbps "
+        f"{model.weights_gb:g} GB x {gpus} rank(s){' (each streams all of it: vLLM runai_streamer, distributed off)' if gpus > 1 else ''}"
+        f" / {rate:.2f} GB/s from {where}; per node ({INSTANCE_TYPES[instance_type].network_gbps:g} Gbps "
         f"{instance_type} / 8 x {f.S3_LINE_RATE_SHARE.value:g} usable ({f.S3_LINE_RATE_SHARE.kind})); {limit} ({gets.source}; {f.STREAMER_CHUNK_BYTES.source})",
     )
 
