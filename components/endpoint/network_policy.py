@@ -93,7 +93,8 @@ def apply_network_policies(
 ) -> None:
     """Create the three policies as children of the endpoint, after its namespace. With
     `weight_cache` (a slot streams from the shared S3 Express cache) the S3 Express prefix list's
-    ranges are allowed too: its gateway endpoint routes them."""
+    ranges are allowed too: its gateway endpoint routes them (AWS-managed prefix list
+    com.amazonaws.<region>.s3express, VPC User Guide "AWS-managed prefix lists")."""
     opts = pulumi.ResourceOptions(parent=parent, depends_on=[namespace_resource])
     services = ["s3", *(["s3express"] if weight_cache else [])]
     lists = [aws.ec2.get_prefix_list_output(name=f"com.amazonaws.{region}.{svc}", opts=pulumi.InvokeOutputOptions(parent=parent)) for svc in services]
