@@ -24,9 +24,11 @@ KARPENTER_LAUNCH = Figure(5, "estimate", "Karpenter scheduling simulation + Crea
 EC2_BOOT = Figure(30, "estimate", "EC2 pending -> running for a Nitro GPU instance")
 NODE_JOIN = Figure(30, "measured", "Bottlerocket boot to node registered ~30 s (akingscote.co.uk, 'AWS Bottlerocket - significantly reducing container startup time')")
 GPU_INIT = Figure(15, "estimate", "NVIDIA driver load, device plugin advertising nvidia.com/gpu, VPC CNI ready")
-# Compressed size of the vllm/vllm-openai release images on Docker Hub (about 10 GB); unpacked
-# about twice that.
-IMAGE_COMPRESSED_GB = Figure(10, "documented", "Docker Hub compressed size of vllm/vllm-openai releases")
+# Compressed size of the vllm/vllm-openai images on Docker Hub: 12.64 GB reported for `latest` in
+# late 2025 (vllm-project/vllm#27154 and the discuss.vllm.ai thread it links; 28.6 GB unpacked in
+# vllm-project/vllm#22377). The v0.33 tag itself was not read from here; this review raised the
+# figure from an unsourced 10 GB (it only moves the first-start and before scenarios).
+IMAGE_COMPRESSED_GB = Figure(12.64, "measured", "vllm-project/vllm#27154: vllm/vllm-openai:latest is 12.64 GB compressed on Docker Hub (late 2025)")
 IMAGE_STARTUP_READ_GB = Figure(6, "estimate", "bytes of the image read while vLLM starts (torch, CUDA libraries, vLLM)")
 CONTAINER_CREATE = Figure(2, "estimate", "kubelet finds the image present and creates the container (no pull)")
 # AWS ML blog "Reducing container cold start times using SOCI index on DLAMI and DLC": standard
