@@ -113,7 +113,14 @@ pulumi.export("karpenterInterruptionQueue", karpenter.queue_name)
 
 # --- serving: registry + image, model store, observability (KEDA, Prometheus) ---
 registry = Registry(f"{name}-registry", RegistryArgs(config=cfg.registry, repository_name=f"{name}/vllm-serving"), opts=aws_opts)
-model_store = ModelStore(f"{name}-models", ModelStoreArgs(config=cfg.model_store, name_prefix=name), opts=aws_opts)
+model_store = ModelStore(
+    f"{name}-models",
+    ModelStoreArgs(
+        config=cfg.model_store, name_prefix=name, region=cfg.region, vpc_id=network.vpc_id, route_table_ids=network.private_route_table_ids,
+        models=[s.model for e in cfg.endpoints.values() for s in (e.slots.blue, e.slots.green) if s.model and s.weights == "s3"],
+    ),
+    opts=aws_opts,
+)
 observability = Observability(
     f"{name}-observability",
     ObservabilityArgs(
@@ -127,6 +134,7 @@ observability = Observability(
 pulumi.export("repositoryUrl", registry.repository_url)
 pulumi.export("servingImage", registry.image_ref)
 pulumi.export("modelBucket", model_store.bucket_name)
+pulumi.export("weightCache", {model: cache.bucket for model, cache in model_store.caches.items()})  # model -> directory bucket
 
 # --- gpu capacity: nvidia stack (its ServiceMonitor needs the Prometheus operator CRDs) ---
 nvidia = NvidiaStack(

@@ -25,7 +25,7 @@ from components.gateway.models import GatewayConfig
 from components.gateway.names import RELEASE_CLIENT
 from components.gpu_pools.attribution import problems as node_pool_problems
 from components.gpu_pools.models import GpuCapacityConfig
-from components.model_store.models import ModelStoreConfig
+from components.model_store.models import ModelStoreConfig, shared_cache_problem
 from components.names import ENDPOINT_NAME, ENDPOINT_NAME_MAX, TeamName
 from components.network.models import NetworkConfig
 from components.observability.models import ObservabilityConfig
@@ -193,6 +193,9 @@ class StackConfig(ConfigModel):
         """What AWS or vLLM would refuse at deploy or start time, checked now."""
         self._prod_nat()
         self._tensor_parallel()
+        cache = self.model_store.shared_cache
+        if cache is not None and (why := shared_cache_problem(cache, self.region)):
+            raise _KeyError(("model_store", "sharedCache", "availabilityZoneId"), cache.availability_zone_id, why)
         return self
 
     def _prod_nat(self) -> None:

@@ -7,6 +7,8 @@ Environment (set by components/serving/vllm.py:serving_env):
   MODEL_ID                 model id, also the default served name         (required)
   MODEL_SOURCE             s3 | hub                                        (default s3)
   MODEL_S3_URI             s3://bucket/<model id>/ when MODEL_SOURCE=s3
+  MODEL_S3_FALLBACK_URI    the model bucket's URI when MODEL_S3_URI is the shared weight cache:
+                           used (with a warning) when the cache holds no complete copy (optional)
   SERVED_MODEL_NAME        space-separated names clients send in "model"   (default MODEL_ID)
   TENSOR_PARALLEL_SIZE     GPUs per replica                                (default 1)
   MAX_MODEL_LEN            context length cap                              (optional)
@@ -105,6 +107,23 @@ def check_s3_weights(uri: str) -> None:
         raise EntrypointError(f"{uri} has no .safetensors files; runai_streamer loads safetensors only")
 
 
+def choose_weights(env: Mapping[str, str], check=None) -> str:
+    """MODEL_S3_URI if it holds the model; else, with a fallback set (the shared weight cache not
+    populated yet), the model bucket, which must hold it. Raises EntrypointError otherwise."""
+    check = check or check_s3_weights
+    uri, fallback = env.get("MODEL_S3_URI", ""), env.get("MODEL_S3_FALLBACK_URI", "")
+    if not fallback:
+        check(uri)
+        return uri
+    try:
+        check(uri)
+        return uri
+    except EntrypointError as exc:
+        print(f"entrypoint: shared weight cache not used ({exc}); streaming from {fallback}", file=sys.stderr)
+    check(fallback)
+    return fallback
+
+
 def _split(uri: str) -> tuple[str, str]:
     bucket, _, prefix = uri.removeprefix("s3://").partition("/")
     return bucket, prefix.rstrip("/") + "/"
@@ -197,9 +216,11 @@ def main(args: Sequence[str]) -> int:
     dry_run = "--dry-run" in args
     extra = [a for a in args if a != "--dry-run"]
     try:
-        argv = build_argv(os.environ, extra)
-        if not dry_run and os.environ.get("MODEL_SOURCE", "s3") == "s3":
-            check_s3_weights(os.environ["MODEL_S3_URI"])
+        env = dict(os.environ)
+        argv = build_argv(env, extra)  # validates the environment before any S3 call
+        if not dry_run and env.get("MODEL_SOURCE", "s3") == "s3":
+            env["MODEL_S3_URI"] = choose_weights(env)
+            argv = build_argv(env, extra)
     except EntrypointError as exc:
         print(f"entrypoint: {exc}", file=sys.stderr)
         return 2

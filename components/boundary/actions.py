@@ -53,8 +53,8 @@ _LOAD_BALANCERS = (  # the AWS Load Balancer Controller's reference policy, minu
     "waf-regional:AssociateWebACL", "waf-regional:DisassociateWebACL", "waf-regional:GetWebACL", "waf-regional:GetWebACLForResource",
     "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACL", "wafv2:GetWebACLForResource",
 )
-_DATA = (  # serving (model weights, its compile cache), VPC flow logs, Alertmanager (SNS receivers)
-    "s3:GetObject", "s3:ListBucket", "kms:Decrypt", "sns:Publish", "s3:PutObject", "kms:GenerateDataKey",
+_DATA = (  # serving (model weights, the shared weight cache, its compile cache), VPC flow logs, Alertmanager (SNS receivers)
+    "s3:GetObject", "s3:ListBucket", "kms:Decrypt", "sns:Publish", "s3:PutObject", "kms:GenerateDataKey", "s3express:CreateSession",
     "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
 )
 WORKLOAD_ACTIONS = tuple(sorted({"ec2:Describe*", "ec2:CreateTags", "ec2:DeleteTags", *_NODE, *_SSM_AGENT, *_VOLUMES, *_LOAD_BALANCERS, *_DATA}))

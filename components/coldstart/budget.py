@@ -15,6 +15,12 @@ from components.coldstart import figures as f
 from components.coldstart.models import ModelFacts
 
 IMAGE_SOURCES = ("snapshot", "soci", "pull")
+# Where the weights stream from: the model bucket (S3 Standard, one prefix per model) or the shared
+# weight cache (an S3 Express One Zone directory bucket per model).
+WEIGHT_STORES = {
+    "bucket": ("the model bucket (S3 Standard, one prefix)", f.S3_PREFIX_GETS),
+    "cache": ("the shared weight cache (S3 Express One Zone)", f.S3_EXPRESS_GETS),
+}
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,13 @@ class CacheState:
     image: str  # snapshot (data volume from the image cache) | soci (parallel pull) | pull
     compile_cache: bool  # vLLM's torch.compile cache restored from S3
     init_mibps: int = f.VOLUME_INIT_MIBPS  # the restored data volume's initialization rate (snapshot only)
+    weights: str = "bucket"  # a WEIGHT_STORES key
 
     def __post_init__(self) -> None:
         if self.image not in IMAGE_SOURCES:
             raise ValueError(f"image source {self.image!r}: expected one of {', '.join(IMAGE_SOURCES)}")
+        if self.weights not in WEIGHT_STORES:
+            raise ValueError(f"weight store {self.weights!r}: expected one of {', '.join(WEIGHT_STORES)}")
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,7 @@ class Budget:
     def to_json(self) -> dict[str, object]:
         return {
             "instance_type": self.instance_type,
-            "cache": {"image": self.cache.image, "compile": self.cache.compile_cache},
+            "cache": {"image": self.cache.image, "compile": self.cache.compile_cache, "weights": self.cache.weights},
             "stages": [s.to_json() for s in self.stages],
             "total_seconds": round(self.total, 1),
         }
@@ -97,15 +106,25 @@ def image_stage(instance_type: str, source: str, init_mibps: int = f.VOLUME_INIT
                  f"plain pull: {gb:g} GB / {f.PLAIN_PULL_GBPS.value:.3f} GB/s ({f.PLAIN_PULL_GBPS.source})")
 
 
-def weights_stage(model: ModelFacts, gpus: int, instance_type: str) -> Stage:
-    # Each tensor-parallel rank streams the whole checkpoint and keeps its slice (vLLM's
-    # runai_streamer without a pre-sharded checkpoint), so the node pulls gpus x the bytes.
+def weights_stage(model: ModelFacts, gpus: int, instance_type: str, store: str = "bucket", nodes: int = 1) -> Stage:
+    # Each tensor-parallel rank streams the whole checkpoint and keeps its slice: vLLM's
+    # runai_streamer loader streams per rank to CPU unless its extra config sets
+    # `distributed` (RunaiModelStreamerLoader: _is_distributed defaults to False), and the
+    # checkpoint is not pre-sharded. So the node pulls gpus x the bytes.
+    # A node streams at its NIC's usable rate unless `nodes` nodes starting together exceed what
+    # the store serves: its GET/s ceiling x the streamer's request size, shared among them.
     total_gb = model.weights_gb * gpus
-    rate = s3_gbps(instance_type)
+    where, gets = WEIGHT_STORES[store]
+    ceiling = gets.value * f.STREAMER_CHUNK_BYTES.value / 1e9
+    nic = s3_gbps(instance_type)
+    rate = min(nic, ceiling / nodes)
+    limit = (f"NIC-bound ({nodes} node(s) x {nic:.1f} GB/s <= {ceiling:.0f} GB/s store ceiling)" if rate == nic else
+             f"store-bound: {gets.value:g} GET/s x {f.STREAMER_CHUNK_BYTES.value / 2**20:g} MiB = {ceiling:.0f} GB/s shared by {nodes} nodes")
     return Stage(
         "weights", total_gb / rate, "formula",
-        f"{model.weights_gb:g} GB x {gpus} rank(s) / ({INSTANCE_TYPES[instance_type].network_gbps:g} Gbps {instance_type} / 8 x "
-        f"{f.S3_LINE_RATE_SHARE.value:g} usable ({f.S3_LINE_RATE_SHARE.kind})) over the S3 gateway endpoint",
+        f"{model.weights_gb:g} GB x {gpus} rank(s){' (each streams all of it: vLLM runai_streamer, distributed off)' if gpus > 1 else ''}"
+        f" / {rate:.2f} GB/s from {where}; per node ({INSTANCE_TYPES[instance_type].network_gbps:g} Gbps "
+        f"{instance_type} / 8 x {f.S3_LINE_RATE_SHARE.value:g} usable ({f.S3_LINE_RATE_SHARE.kind})); {limit} ({gets.source}; {f.STREAMER_CHUNK_BYTES.source})",
     )
 
 
@@ -122,13 +141,13 @@ def compile_stage(model: ModelFacts, warm: bool) -> Stage:
     )
 
 
-def slot_budget(model: ModelFacts, gpus: int, instance_type: str, cache: CacheState) -> Budget:
+def slot_budget(model: ModelFacts, gpus: int, instance_type: str, cache: CacheState, nodes: int = 1) -> Budget:
     load = [f.ENGINE_INIT_OTHER, *([f.TP_INIT] if gpus > 1 else [])]
     stages = (
         _fig("instance launch", f.KARPENTER_BATCH, f.KARPENTER_LAUNCH, f.EC2_BOOT),
         _fig("node ready", f.NODE_JOIN, f.GPU_INIT),
         image_stage(instance_type, cache.image, cache.init_mibps),
-        weights_stage(model, gpus, instance_type),
+        weights_stage(model, gpus, instance_type, cache.weights, nodes),
         _fig("load", *load),
         compile_stage(model, cache.compile_cache),
         _fig("warm-up", f.READINESS_PERIOD, f.ROUTE_HEALTHY, f.FIRST_TOKEN),
@@ -141,7 +160,8 @@ def slowest(instance_types: list[str]) -> str:
     return min(instance_types, key=lambda t: INSTANCE_TYPES[t].network_gbps)
 
 
-# Timeouts derived from the worst case (slowest eligible type, no caches). Twice the computed
+# Timeouts derived from the worst case (slowest eligible type, no caches, weights from the model
+# bucket, every replica the slot may have starting at once). Twice the computed
 # figure: the figures are estimates, and a probe that kills a slow-but-healthy start costs a
 # whole cold start again.
 SAFETY_FACTOR = 2
@@ -163,5 +183,6 @@ class Timeouts:
 UNCACHED = CacheState("pull", False)
 
 
-def worst_case(model: ModelFacts, gpus: int, instance_types: list[str]) -> Budget:
-    return slot_budget(model, gpus, slowest(instance_types), UNCACHED)
+def worst_case(model: ModelFacts, gpus: int, instance_types: list[str], nodes: int = 1) -> Budget:
+    """Also the shared cache's fallback: a cache not populated yet sends pods to the model bucket."""
+    return slot_budget(model, gpus, slowest(instance_types), UNCACHED, nodes)

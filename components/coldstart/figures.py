@@ -24,9 +24,11 @@ KARPENTER_LAUNCH = Figure(5, "estimate", "Karpenter scheduling simulation + Crea
 EC2_BOOT = Figure(30, "estimate", "EC2 pending -> running for a Nitro GPU instance")
 NODE_JOIN = Figure(30, "measured", "Bottlerocket boot to node registered ~30 s (akingscote.co.uk, 'AWS Bottlerocket - significantly reducing container startup time')")
 GPU_INIT = Figure(15, "estimate", "NVIDIA driver load, device plugin advertising nvidia.com/gpu, VPC CNI ready")
-# Compressed size of the vllm/vllm-openai release images on Docker Hub (about 10 GB); unpacked
-# about twice that.
-IMAGE_COMPRESSED_GB = Figure(10, "documented", "Docker Hub compressed size of vllm/vllm-openai releases")
+# Compressed size of the vllm/vllm-openai images on Docker Hub: 12.64 GB reported for `latest` in
+# late 2025 (vllm-project/vllm#27154 and the discuss.vllm.ai thread it links; 28.6 GB unpacked in
+# vllm-project/vllm#22377). The v0.33 tag itself was not read from here; this review raised the
+# figure from an unsourced 10 GB (it only moves the first-start and before scenarios).
+IMAGE_COMPRESSED_GB = Figure(12.64, "measured", "vllm-project/vllm#27154: vllm/vllm-openai:latest is 12.64 GB compressed on Docker Hub (late 2025)")
 IMAGE_STARTUP_READ_GB = Figure(6, "estimate", "bytes of the image read while vLLM starts (torch, CUDA libraries, vLLM)")
 CONTAINER_CREATE = Figure(2, "estimate", "kubelet finds the image present and creates the container (no pull)")
 # AWS ML blog "Reducing container cold start times using SOCI index on DLAMI and DLC": standard
@@ -35,6 +37,11 @@ PLAIN_PULL_GBPS = Figure(17.5 / 300, "measured", "AWS ML blog (SOCI on DLAMI/DLC
 SOCI_UNPACK_GBPS = Figure(0.3, "estimate", "SOCI parallel pull: layers fetched in parallel, gzip decompression ~0.3 GB/s across layers")
 # Amazon S3 performance guidelines: one connection per 85-90 MB/s of desired throughput.
 S3_PER_CONNECTION_GBPS = Figure(0.085, "documented", "Amazon S3 performance guidelines: 85-90 MB/s per connection")
+# Request-rate ceilings of the two weight stores, and the streamer's request size: together they
+# cap how many nodes can stream one model at their NIC rate at once.
+S3_PREFIX_GETS = Figure(5500, "documented", "Amazon S3 performance guidelines: at least 5,500 GET/HEAD per second per prefix, scaling above it is gradual")
+S3_EXPRESS_GETS = Figure(200_000, "documented", "S3 User Guide, Optimizing S3 Express One Zone performance: 200,000 reads per second per directory bucket by default")
+STREAMER_CHUNK_BYTES = Figure(8 * 2**20, "documented", "run-ai/runai-model-streamer docs/src/env-vars.md: RUNAI_STREAMER_CHUNK_BYTESIZE 8 MiB default for object stores")
 S3_LINE_RATE_SHARE = Figure(0.8, "estimate", "share of the NIC line rate usable for S3 GETs (TCP/TLS overhead)")
 # Tensorfuse "Reducing GPU cold start" (Llama-3.1-8B on L40S, vLLM): torch.compile 42 s cold /
 # 13 s warm cache; CUDA graph capture 54 s / 7 s; whole engine init 94 s / 34 s.
@@ -46,7 +53,11 @@ REFERENCE_LAYERS = 32  # Llama-3.1-8B, the model of the Tensorfuse measurements
 ENGINE_INIT_OTHER = Figure(34 - 13 - 7, "measured", "Tensorfuse warm engine init 34 s minus compile 13 s and capture 7 s")
 TP_INIT = Figure(10, "estimate", "extra workers and NCCL communicator setup with tensor parallel > 1")
 READINESS_PERIOD = Figure(5, "documented", "readinessProbe periodSeconds 5 (components/serving/manifests.py)")
-ROUTE_HEALTHY = Figure(20, "documented", "ALB target health: healthy threshold 2 x interval 10 s (components/endpoint/manifests.py)")
+# The gateway's endpoint picker watches the slot's pods and adds one on its Ready update, then
+# scrapes its metrics every 50 ms (gateway-api-inference-extension pkg/epp/controller
+# pod_reconciler.go; runserver DefaultRefreshMetricsInterval). The NLB health-checks the Envoy
+# proxies, not vLLM pods, so no load-balancer health threshold applies (the ALB is gone, #14).
+ROUTE_HEALTHY = Figure(1, "estimate", "endpoint picker adds the pod on its Ready event (pod watch) and reads its metrics every 50 ms (GIE EPP defaults)")
 FIRST_TOKEN = Figure(1, "estimate", "prefill of a short prompt on a warmed engine")
 # Provisioned Rate for Volume Initialization of a restored data volume: the pool's
 # imageCache.volumeInitializationRate (default: the EBS maximum, 300 MiB/s).

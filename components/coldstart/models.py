@@ -1,13 +1,15 @@
-"""The model facts a cold start depends on: checkpoint size and layer count.
+"""The model facts a cold start depends on: checkpoint size (from the shared catalog,
+components/catalog/models.py: one source per fact), layer count and largest tensor (here).
 
-One small table until the shared model catalog (components/catalog/models.py) lands; then this
-module reads from it. Sizes are the safetensors totals of each Hugging Face repository's main
-revision (the "Files and versions" tab), layers are `num_hidden_layers` of its config.json.
+Layers are `num_hidden_layers` of each Hugging Face repository's config.json; the largest tensor is
+the embedding (vocab x hidden x bytes per parameter), the streamer buffer's floor.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from components.catalog.models import model_facts as catalog_facts
 
 
 @dataclass(frozen=True)
@@ -17,15 +19,19 @@ class ModelFacts:
     largest_tensor_gb: float  # the embedding (vocab x hidden x 2 bytes): the streamer buffer's floor
 
 
-MODELS: dict[str, ModelFacts] = {
-    "Qwen/Qwen2.5-7B-Instruct": ModelFacts(15.2, 28, 1.09),
-    "meta-llama/Llama-3.1-8B-Instruct": ModelFacts(16.1, 32, 1.05),
-    "Qwen/Qwen2.5-Coder-14B-Instruct": ModelFacts(29.5, 48, 1.56),
-    "Qwen/Qwen2.5-Coder-32B-Instruct-AWQ": ModelFacts(19.3, 64, 1.56),
-    "meta-llama/Llama-3.1-70B-Instruct": ModelFacts(141.1, 80, 2.10),
-    "BAAI/bge-m3": ModelFacts(2.3, 24, 0.51),
+# model -> (layers, largest tensor GB)
+SHAPES: dict[str, tuple[int, float]] = {
+    "Qwen/Qwen2.5-7B-Instruct": (28, 1.09),
+    "meta-llama/Llama-3.1-8B-Instruct": (32, 1.05),
+    "Qwen/Qwen2.5-Coder-14B-Instruct": (48, 1.56),
+    "Qwen/Qwen2.5-Coder-32B-Instruct-AWQ": (64, 1.56),
+    "meta-llama/Llama-3.1-70B-Instruct": (80, 2.10),
+    "BAAI/bge-m3": (24, 0.51),
 }
 
 
 def model_facts(model: str) -> ModelFacts | None:
-    return MODELS.get(model)
+    shape, catalog = SHAPES.get(model), catalog_facts(model)
+    if shape is None or catalog is None:
+        return None
+    return ModelFacts(catalog.weights_gb, *shape)

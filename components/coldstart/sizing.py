@@ -51,6 +51,6 @@ def slot_sizing(pool: GpuPoolConfig, cfg: SlotConfig) -> SlotSizing:
     facts = model_facts(cfg.model or "") if cfg.weights == "s3" else None
     if cfg.startup_minutes is not None or facts is None:
         startup = cfg.startup_minutes * 60 if cfg.startup_minutes is not None else UNKNOWN_MODEL_STARTUP_SECONDS
-        rollout = Timeouts.from_worst(worst_case(facts, cfg.gpus, types)).rollout_seconds if facts else startup + 600
+        rollout = Timeouts.from_worst(worst_case(facts, cfg.gpus, types, max(1, cfg.replicas.max))).rollout_seconds if facts else startup + 600
         return SlotSizing(streamer, Timeouts(startup, max(rollout, startup)), False)
-    return SlotSizing(streamer, Timeouts.from_worst(worst_case(facts, cfg.gpus, types)), True)
+    return SlotSizing(streamer, Timeouts.from_worst(worst_case(facts, cfg.gpus, types, max(1, cfg.replicas.max))), True)

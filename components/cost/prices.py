@@ -33,6 +33,10 @@ class RegionPrices:
     ebs_gp3_gb_month: float
     kms_key_month: float
     instances: dict[str, float]
+    # S3 Express One Zone (the shared weight cache): storage per GB-month and retrieval per GB of the
+    # part of each GET above 512 KB; None where no price is pinned.
+    s3_express_gb_month: float | None = None
+    s3_express_retrieval_gb: float | None = None
     # Live spot prices by instance type; empty means "on-demand x (1 - spot discount)".
     spot: dict[str, float] = field(default_factory=dict)
 

@@ -68,7 +68,8 @@ class Endpoint(pulumi.ComponentResource):
         cfg = args.config
         child = pulumi.ResourceOptions(parent=self)
         ns = apply(f"{name}-namespace", manifests.namespace_manifest(name, cfg.team, args.environment, args.kubernetes_version), child)
-        apply_network_policies(self, name, cfg, args.cluster_name, args.vpc_cidr, args.region, ns)
+        cached = any(getattr(cfg.slots, s).model in args.model_bucket.caches for s in SLOTS)
+        apply_network_policies(self, name, cfg, args.cluster_name, args.vpc_cidr, args.region, ns, weight_cache=cached)
         self.namespace = namespace(name)
         # The slots take the namespace as an output of the Namespace, so their objects wait for it.
         ns_name = ns.metadata.apply(lambda meta: meta["name"])

@@ -89,12 +89,17 @@ def uses_hub(cfg: EndpointConfig) -> bool:
 
 def apply_network_policies(
     parent: pulumi.ComponentResource, endpoint: str, cfg: EndpointConfig, cluster_name: str, vpc_cidr: pulumi.Input[str],
-    region: str, namespace_resource: pulumi.Resource,
+    region: str, namespace_resource: pulumi.Resource, weight_cache: bool = False,
 ) -> None:
-    """Create the three policies as children of the endpoint, after its namespace."""
+    """Create the three policies as children of the endpoint, after its namespace. With
+    `weight_cache` (a slot streams from the shared S3 Express cache) the S3 Express prefix list's
+    ranges are allowed too: its gateway endpoint routes them (AWS-managed prefix list
+    com.amazonaws.<region>.s3express, VPC User Guide "AWS-managed prefix lists")."""
     opts = pulumi.ResourceOptions(parent=parent, depends_on=[namespace_resource])
-    s3 = aws.ec2.get_prefix_list_output(name=f"com.amazonaws.{region}.s3", opts=pulumi.InvokeOutputOptions(parent=parent))
-    egress = pulumi.Output.all(vpc_cidr, s3.cidr_blocks).apply(lambda v: vllm_egress(endpoint, v[0], list(v[1]), uses_hub(cfg))["spec"])
+    services = ["s3", *(["s3express"] if weight_cache else [])]
+    lists = [aws.ec2.get_prefix_list_output(name=f"com.amazonaws.{region}.{svc}", opts=pulumi.InvokeOutputOptions(parent=parent)) for svc in services]
+    cidrs = pulumi.Output.all(*[p.cidr_blocks for p in lists]).apply(lambda blocks: sorted({c for b in blocks for c in b}))
+    egress = pulumi.Output.all(vpc_cidr, cidrs).apply(lambda v: vllm_egress(endpoint, v[0], list(v[1]), uses_hub(cfg))["spec"])
     apply(f"{endpoint}-network-policy", vllm_ingress(endpoint, cluster_name), opts)
     apply(f"{endpoint}-default-deny-egress", default_deny_egress(endpoint), opts)
     apply(f"{endpoint}-vllm-egress", {**_policy(endpoint, "vllm-egress", VLLM_PODS, {}), "spec": egress}, opts)

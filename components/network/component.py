@@ -117,6 +117,7 @@ class Network(pulumi.ComponentResource):
 
     def _endpoints(self, name: str, args: NetworkArgs, private: list, private_rts: list, tags) -> None:
         child = pulumi.ResourceOptions(parent=self)
+        self.private_route_table_ids = [rt.id for rt in private_rts]  # for the gateway endpoints of other components
         # Image pulls (S3-backed ECR layers) and model downloads from S3 stay off the NAT.
         aws.ec2.VpcEndpoint(
             f"{name}-s3", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{args.region}.s3", vpc_endpoint_type="Gateway",

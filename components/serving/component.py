@@ -22,6 +22,7 @@ from components.gateway.inference import wake_query as gateway_wake_query
 from components.gpu_pools.attribution import slot_node_pool
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
+from components.model_store import weight_cache
 from components.model_store.component import ModelBucket
 from components.pod_identity import pod_identity_role
 from components.serving import alerts, dashboard, iam, manifests, placement, scaling
@@ -143,6 +144,12 @@ class ServingSlot(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        if (shared := bucket.caches.get(model)) is not None:
+            aws.iam.RolePolicy(
+                f"{name}-read-weight-cache", role=role.id,
+                policy=pulumi.Output.json_dumps(pulumi.Output.all(shared.arn, bucket.kms_key_arn).apply(lambda v: weight_cache.cache_read_policy(*v))),
+                opts=child,
+            )
         return association
 
 
@@ -150,9 +157,12 @@ def _slot_spec(args: ServingSlotArgs, region: str) -> manifests.SlotSpec:
     """The renderers' view of the slot, with the cold-start sizing (probe and rollout timeouts,
     streamer settings) and the S3 locations of its weights and compile cache."""
     cfg, model = args.config, args.config.model
-    s3_uri = cache_uri = None
+    s3_uri = cache_uri = fallback_uri = None
     if model and cfg.weights == "s3":  # the bucket and the slot's role exist only with s3 weights
         s3_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: model_s3_uri(bucket, model))
+        if (shared := args.model_bucket.caches.get(model)) is not None:
+            # Stream from the shared weight cache; the model bucket stays the fallback.
+            fallback_uri, s3_uri = s3_uri, pulumi.Output.from_input(shared.bucket).apply(lambda bucket: weight_cache.cache_uri(bucket, model))
         if cfg.compile_cache:
             cache_uri = pulumi.Output.from_input(args.model_bucket.bucket).apply(lambda bucket: compile_cache_uri(bucket, model))
     affinity_types = placement.instance_type_affinity(args.pool, cfg)
@@ -164,4 +174,5 @@ def _slot_spec(args: ServingSlotArgs, region: str) -> manifests.SlotSpec:
         region=region, namespace=args.namespace, image=args.image, s3_uri=s3_uri, kubernetes_version=args.kubernetes_version,
         instance_types=tuple(affinity_types) if affinity_types is not None else None,
         timeouts=sizing.timeouts if sizing else None, streamer=sizing.streamer if sizing else None, compile_cache_uri=cache_uri,
+        s3_fallback_uri=fallback_uri,
     )

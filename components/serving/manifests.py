@@ -45,6 +45,8 @@ class SlotSpec:
     timeouts: Timeouts | None = None
     streamer: dict[str, int] | None = None
     compile_cache_uri: Any = None  # str or Output[str]; only with slot.compileCache
+    # The model bucket's URI when s3_uri is the shared weight cache (the entrypoint falls back to it).
+    s3_fallback_uri: Any = None
 
     @property
     def startup_seconds(self) -> int:
@@ -150,7 +152,8 @@ def startup_probe_budget(seconds: int, period: int = 10) -> tuple[int, int]:
 
 def _env(spec: SlotSpec) -> list[dict[str, Any]]:
     cfg = spec.config
-    env = serving_env(cfg, spec.s3_uri, spec.region, aliases=(spec.endpoint,), streamer=spec.streamer, compile_cache_uri=spec.compile_cache_uri)
+    env = serving_env(cfg, spec.s3_uri, spec.region, aliases=(spec.endpoint,), streamer=spec.streamer, compile_cache_uri=spec.compile_cache_uri,
+                      fallback_uri=spec.s3_fallback_uri)
     env_list: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in env.items()]
     if cfg.weights == "hub" and cfg.hub_token_secret:
         env_list.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": cfg.hub_token_secret, "key": "HF_TOKEN"}}})

@@ -57,7 +57,7 @@ def served_names(config: SlotConfig, aliases: tuple[str, ...] = ()) -> list[str]
 
 
 def serving_env(config: SlotConfig, s3_uri: Any, region: str, aliases: tuple[str, ...] = (),
-                streamer: dict[str, int] | None = None, compile_cache_uri: Any = None) -> dict[str, Any]:
+                streamer: dict[str, int] | None = None, compile_cache_uri: Any = None, fallback_uri: Any = None) -> dict[str, Any]:
     """Environment for serving-image/entrypoint.py. `s3_uri` and `compile_cache_uri` may be Pulumi
     Outputs (only placed, never parsed). Values are strings, as Kubernetes wants them."""
     assert config.model, "an empty slot runs no container"
@@ -82,6 +82,8 @@ def serving_env(config: SlotConfig, s3_uri: Any, region: str, aliases: tuple[str
         env["MAX_MODEL_LEN"] = str(config.max_model_len)
     if config.weights == "s3":
         env["MODEL_S3_URI"] = s3_uri
+        if fallback_uri is not None:  # s3_uri is the shared weight cache; the model bucket backs it
+            env["MODEL_S3_FALLBACK_URI"] = fallback_uri
         if streamer:
             env["STREAMER_CONFIG"] = streamer_json(streamer)
     if compile_cache_uri is not None:

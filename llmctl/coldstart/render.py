@@ -23,6 +23,7 @@ def render_text(report: dict[str, Any]) -> str:
         cached, first, before = (row["scenarios"][k] for k in ("cached", "first_start", "before"))
         verdict = "under" if row["meets_target"] else "OVER"
         out.append(f"{head} on {row['instance_type']}: cached {cached['total_seconds']:.0f} ({verdict} {row['target_seconds']}), "
+                   f"{row['burst_nodes']} at once {row['scenarios']['burst']['total_seconds']:.0f} (weights from the {row['weight_store']}), "
                    f"first start {first['total_seconds']:.0f} (image: {row['image_source']}), before {before['total_seconds']:.0f}")
         for stage in cached["stages"]:
             out.append(f"      {stage['seconds']:>6.1f}  {stage['stage']:<16} {stage['kind']}: {stage['source']}")
@@ -36,8 +37,8 @@ def render_text(report: dict[str, Any]) -> str:
 
 def render_markdown(reports: list[dict[str, Any]]) -> str:
     lines = [
-        "| stack | slot | model | node | " + " | ".join(STAGES) + " | cached | first start | before | goal |",
-        "|---|---|---|---|" + "---:|" * (len(STAGES) + 4),
+        "| stack | slot | model | node | " + " | ".join(STAGES) + " | cached | burst (replicas, weights from) | first start | before | goal |",
+        "|---|---|---|---|" + "---:|" * (len(STAGES) + 5),
     ]
     for report in reports:
         for row in report["slots"]:
@@ -49,7 +50,8 @@ def render_markdown(reports: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {report['stack']} | {row['endpoint']}/{row['slot']} | {row['model']} | {row['instance_type']} | "
                 + " | ".join(f"{cached[s]:.0f}" for s in STAGES)
-                + f" | **{totals[0]:.0f}** | {totals[1]:.0f} ({row['image_source']}) | {totals[2]:.0f} | {goal} |"
+                + f" | **{totals[0]:.0f}** | {row['scenarios']['burst']['total_seconds']:.0f} ({row['burst_nodes']}, {row['weight_store']}) "
+                f"| {totals[1]:.0f} ({row['image_source']}) | {totals[2]:.0f} | {goal} |"
             )
     return "\n".join(lines)
 

@@ -5,7 +5,9 @@ validated stack config and the recorded image cache; no synth needed).
 - before: what the platform did without this work (plain image pull, no compile cache);
 - first start: this stack as configured now (its image source: snapshot or SOCI; the compile
   cache is still empty until a pod of this model/vLLM/GPU has started once);
-- cached: image cache snapshot in step and the compile cache warm: the steady state.
+- cached: image cache snapshot in step and the compile cache warm: the steady state, one node;
+- burst: the cached state with every replica the slot may have (replicas.max) starting at once,
+  which is where the weight store's request ceiling can bind (the shared weight cache's case).
 The node type is the cheapest eligible one (what Karpenter buys on-demand, and what the cost
 estimate prices); the worst case uses the slowest eligible one.
 """
@@ -20,6 +22,7 @@ from components.coldstart.imagecache import CacheRecord, image_sources, serving_
 from components.coldstart.models import model_facts
 from components.cost.prices import pinned
 from components.endpoint.slots import slot_plans
+from components.model_store.weight_cache import is_cached
 from components.serving.placement import eligible_instance_types
 
 TARGET_SECONDS = 180  # the issue's goal for every dev and staging slot
@@ -56,17 +59,23 @@ def slot_rows(cfg: Any, record: CacheRecord | None) -> list[dict[str, Any]]:
             types = eligible_instance_types(pool, slot)
             itype = _cheapest(types, cfg.region)
             rate = pool.image_cache.volume_initialization_rate
-            now = CacheState(sources[pool.name].kind, False, rate)
+            store = "cache" if is_cached(cfg.model_store.shared_cache, slot.model) else "bucket"
+            now = CacheState(sources[pool.name].kind, False, rate, store)
+            cached = CacheState("snapshot", slot.compile_cache, rate, store)
+            burst = max(1, slot.replicas.max)
             scenarios = {
                 "before": slot_budget(facts, slot.gpus, itype, CacheState("pull", False)),
                 "first_start": slot_budget(facts, slot.gpus, itype, now),
-                "cached": slot_budget(facts, slot.gpus, itype, CacheState("snapshot", slot.compile_cache, rate)),
+                "cached": slot_budget(facts, slot.gpus, itype, cached),
+                "burst": slot_budget(facts, slot.gpus, itype, cached, burst),
+                "burst_from_bucket": slot_budget(facts, slot.gpus, itype, CacheState("snapshot", slot.compile_cache, rate), burst),
             }
-            worst = worst_case(facts, slot.gpus, types)
+            worst = worst_case(facts, slot.gpus, types, burst)
             timeouts = Timeouts.from_worst(worst)
             goal = target(facts.weights_gb)
             rows.append({
-                **row, "instance_type": itype, "weights_gb": facts.weights_gb, "image_source": now.image,
+                **row, "instance_type": itype, "weights_gb": facts.weights_gb, "image_source": now.image, "weight_store": store,
+                "burst_nodes": burst,
                 "image_cache_warning": sources[pool.name].warning,
                 "scenarios": {k: b.to_json() for k, b in scenarios.items()},
                 "worst_case": {"instance_type": worst.instance_type, "total_seconds": round(worst.total, 1),

@@ -18,6 +18,7 @@ VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 KMS_KEY = "aws:kms/key:Key"
+DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -110,6 +111,7 @@ class Capacity:
     pools: dict[str, Pool] = field(default_factory=dict)
     slots: list[Slot] = field(default_factory=list)
     reservations: list[Reservation] = field(default_factory=list)
+    weight_caches: list[str] = field(default_factory=list)  # the model of each shared weight cache bucket
 
 
 # ---- Kubernetes quantities ------------------------------------------------------------------
@@ -150,6 +152,7 @@ def capacity(inventory: Inventory, cfg: Any = None) -> Capacity:
     cap.clusters = len(inventory.of_type(EKS_CLUSTER))
     cap.nat_gateways = len(inventory.of_type(NAT))
     cap.kms_keys = len(inventory.of_type(KMS_KEY))
+    cap.weight_caches = sorted(str((r.inputs.get("tags") or {}).get("model", "")) for r in inventory.of_type(DIRECTORY_BUCKET))
     az_count = cfg.network.az_count if cfg is not None else 3
     for endpoint in inventory.of_type(VPC_ENDPOINT):
         if endpoint.inputs.get("vpcEndpointType") == "Interface":

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from components.catalog.models import model_facts as catalog_facts
 from llmctl.cost.assumptions import AssumptionError, Assumptions
 from llmctl.cost.capacity import Capacity, Pool, Reservation, Slot, fitting_types
 from llmctl.cost.prices import PriceError, RegionPrices
@@ -231,8 +232,25 @@ def standby(cap: Capacity, slot_rows: list[dict[str, Any]], hours: float, cold_s
     return list(rows.values())
 
 
+def weight_cache(cap: Capacity, prices: RegionPrices, a: Assumptions, scenario: str) -> list[Line]:
+    """The shared weight cache (S3 Express One Zone): each cached model's storage a month; every
+    replica cold start also pays retrieval on what its ranks stream (in the label, not the month)."""
+    out = []
+    for model in cap.weight_caches:
+        facts = catalog_facts(model)
+        if facts is None:
+            continue
+        if prices.s3_express_gb_month is None or prices.s3_express_retrieval_gb is None:
+            raise PriceError(f"no pinned S3 Express One Zone price for {cap.region} (the shared weight cache); pinned: us-east-1")
+        ranks = max((s.gpus for s in cap.slots if s.model == model), default=1)
+        per_start = facts.weights_gb * ranks * prices.s3_express_retrieval_gb
+        out.append(Line(f"Shared weight cache {model} (S3 Express One Zone, {facts.weights_gb:g} GB; "
+                        f"+${per_start:.2f} retrieval per replica cold start)", facts.weights_gb, prices.s3_express_gb_month))
+    return out
+
+
 LINE_ITEMS: tuple[LineItems, ...] = (
-    control_plane, nat, interface_endpoints, load_balancers, kms, system_nodes, reserved_capacity, gpu_slots,
+    control_plane, nat, interface_endpoints, load_balancers, kms, system_nodes, reserved_capacity, gpu_slots, weight_cache,
 )
 
 

@@ -106,6 +106,10 @@ class RecordingMocks(sdk.Mocks):
         elif typ == "aws:s3/bucketV2:BucketV2" or typ == "aws:s3/bucket:Bucket":
             physical = inputs.get("bucket") or physical
             out.update(bucket=physical, arn=f"arn:aws:s3:::{physical}", bucketRegionalDomainName=f"{physical}.s3.{self.region}.amazonaws.com")
+        elif typ == "aws:s3/directoryBucket:DirectoryBucket":
+            # Directory bucket ARNs are in the s3express namespace (S3 User Guide, directory bucket ARNs).
+            physical = inputs.get("bucket") or physical
+            out.update(bucket=physical, arn=f"arn:aws:s3express:{self.region}:{MOCK_ACCOUNT}:bucket/{physical}")
         elif typ == "aws:sqs/queue:Queue":
             out["url"] = f"https://sqs.{self.region}.amazonaws.com/{MOCK_ACCOUNT}/{physical}"
         elif typ == "aws:kms/key:Key":
@@ -149,6 +153,11 @@ class RecordingMocks(sdk.Mocks):
         if token == "aws:ec2/getPrefixList:getPrefixList":
             # Stand-in for the region's S3 prefix list (com.amazonaws.<region>.s3): two S3 ranges of
             # AWS's ip-ranges.json, enough to render the egress policy; deploys read the real list.
+            if str(args.args.get("name", "")).endswith(".s3express"):
+                # S3 Express One Zone's list: a documentation range (RFC 5737) stands in, so tests
+                # can tell the two lists apart; deploys read the real one.
+                return {"name": args.args.get("name"), "prefixListId": "pl-0s3xsynth", "id": "pl-0s3xsynth",
+                        "cidrBlocks": ["198.51.100.0/24"]}, []
             return {"name": args.args.get("name"), "prefixListId": "pl-0s3synth", "id": "pl-0s3synth",
                     "cidrBlocks": ["52.216.0.0/15", "54.231.0.0/16"]}, []
         if token in table:

@@ -64,7 +64,7 @@ def test_deployment_invariants(case):
     assert startup["httpGet"]["path"] == "/health"
     # The probe follows the computed cold start: twice the worst case from container start
     # (slowest eligible node, no compile cache), never less than 5 minutes.
-    worst = worst_case(model_facts(cfg.model), cfg.gpus, eligible_instance_types(args.pool, cfg))
+    worst = worst_case(model_facts(cfg.model), cfg.gpus, eligible_instance_types(args.pool, cfg), max(1, cfg.replicas.max))
     assert startup["periodSeconds"] * startup["failureThreshold"] == max(300, math.ceil(worst.container_seconds * 2 / 60) * 60)
     assert container["readinessProbe"]["httpGet"]["path"] == "/health"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"

@@ -10,6 +10,9 @@ from ..model import ADVISORY, Context, ResourceView, as_list, get, resource_rule
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+# S3 Express One Zone (the shared weight cache): public access is always blocked and only HTTPS is
+# served, so of the bucket rules only encryption applies.
+DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
 ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 ENCRYPTION = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
               "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
@@ -114,9 +117,9 @@ def _kms_encrypted(encryption: ResourceView | dict) -> bool:
     return False
 
 
-@stack_rule("s3-encryption-kms", "storage", "Every S3 bucket has default encryption with SSE-KMS and a named KMS key.")
+@stack_rule("s3-encryption-kms", "storage", "Every S3 bucket, directory buckets included, has default encryption with SSE-KMS and a named KMS key.")
 def s3_encryption_kms(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[ResourceView, str]]:
-    buckets = _buckets(resources)
+    buckets = _buckets(resources) + [r for r in resources if r.type == DIRECTORY_BUCKET]
     for urn, configs in _companions(resources, buckets, ENCRYPTION, "bucket", "bucket").items():
         bucket = next(b for b in buckets if b.urn == urn)
         inline = get(bucket.props, "serverSideEncryptionConfiguration", "rule")
