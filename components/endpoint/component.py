@@ -21,7 +21,7 @@ from components.endpoint.models import SLOTS, EndpointConfig
 from components.endpoint.names import ENDPOINT_TYPE, namespace, route_resource_name
 from components.endpoint.network_policy import apply_network_policies
 from components.endpoint.slots import slot_plan
-from components.gateway import access, inference, routes
+from components.gateway import access, inference, quotas, routes
 from components.gateway.models import GatewayConfig
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
@@ -112,6 +112,9 @@ class Endpoint(pulumi.ComponentResource):
         route = routes.ai_gateway_route(name, cfg, args.cluster_name, ns_name, labels, args.gateway.request_timeout_seconds)
         # Access first: the route never exists without its authentication.
         policies = self._access(name, args, ns_name, [r["name"] for r in route["spec"]["rules"] if r["name"] != routes.LIVE_RULE], after)
+        # Quotas before the route too: a team with a budget is never served unmetered.
+        if (limits := quotas.rate_limit_policy(name, cfg, ns_name, labels)) is not None:
+            policies.append(apply(f"{name}-token-quotas", limits, after))
         apply(route_resource_name(name), route,
               pulumi.ResourceOptions(parent=self, depends_on=[ns, *self.slots.values(), *attached, *policies, *args.gateway_ready]))
 

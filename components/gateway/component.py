@@ -6,6 +6,7 @@ listener per endpoint host. Endpoints attach their routes to it (components.endp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 from pulumi_kubernetes.yaml.v2 import ConfigFile
@@ -33,6 +34,7 @@ class GatewayPlatformArgs:
     stack_tags: dict[str, str]
     system: SystemPlacement  # the system nodes controllers and proxies run on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the system node group, the pod identity agent
+    rate_limit: dict[str, Any] | None = None  # Envoy Gateway's global rate-limit values (components.ratelimit), with quotas only
 
 
 class GatewayPlatform(pulumi.ComponentResource):
@@ -56,7 +58,7 @@ class GatewayPlatform(pulumi.ComponentResource):
         pool_crds = ConfigFile(f"{name}-inference-pool-crds", file=versions.INFERENCE_POOL_CRDS_URL, opts=after_nodes)
         envoy_gateway = helm_release(
             f"{name}-envoy-gateway", release_name="eg", chart=versions.ENVOY_GATEWAY_CHART, version=versions.ENVOY_GATEWAY_VERSION,
-            namespace=GATEWAY_NAMESPACE, create_namespace=True, values=platform.envoy_gateway_values(nodes),
+            namespace=GATEWAY_NAMESPACE, create_namespace=True, values=platform.envoy_gateway_values(nodes, args.rate_limit),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[pool_crds, *args.depends_on]),
         )
         ai_crds = helm_release(
