@@ -108,7 +108,7 @@ class Endpoint(pulumi.ComponentResource):
                        *routes.slot_backends(name, slot, ns_name, manifests.service_name(name, slot))]
             for obj in objects:
                 attached.append(apply(f"{name}-gw-{slot}-{obj['kind'].lower()}", obj, after))
-        labels = {**manifests.PART_OF, "team": cfg.team, "environment": args.environment}
+        labels = {**manifests.PART_OF, "team": cfg.team, "environment": args.environment, **quotas.route_labels(cfg)}
         route = routes.ai_gateway_route(name, cfg, args.cluster_name, ns_name, labels, args.gateway.request_timeout_seconds)
         # Access first: the route never exists without its authentication.
         policies = self._access(name, args, ns_name, [r["name"] for r in route["spec"]["rules"] if r["name"] != routes.LIVE_RULE], after)

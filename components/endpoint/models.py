@@ -35,18 +35,15 @@ class SlotsConfig(ConfigModel):
     green: SlotConfig = Field(default_factory=SlotConfig)
 
 
-# Envoy Gateway's rate limit is a uint32 per unit (envoyproxy/gateway@v1.9.0 api/v1alpha1/ratelimit_types.go RateLimitValue.requests).
-TOKENS_MAX = 2**32 - 1
-
-
 class TokenQuotaConfig(ConfigModel):
     """A team's token budget on one endpoint, enforced by the gateway (components/gateway/quotas.py).
-    Omitted windows are unlimited; at least one must be set."""
+    Omitted windows are unlimited; at least one must be set. Int32 like every endpoint int (Envoy
+    Gateway takes up to 2^32-1: RateLimitValue.requests, envoyproxy/gateway@v1.9.0 ratelimit_types.go)."""
 
-    input_tokens_per_minute: int | None = Field(default=None, ge=1, le=TOKENS_MAX, description="Prompt tokens per minute.")
-    output_tokens_per_minute: int | None = Field(default=None, ge=1, le=TOKENS_MAX, description="Generated tokens per minute.")
-    input_tokens_per_day: int | None = Field(default=None, ge=1, le=TOKENS_MAX, description="Prompt tokens per day (UTC day).")
-    output_tokens_per_day: int | None = Field(default=None, ge=1, le=TOKENS_MAX, description="Generated tokens per day (UTC day).")
+    input_tokens_per_minute: Int32 | None = Field(default=None, ge=1, description="Prompt tokens per minute.")
+    output_tokens_per_minute: Int32 | None = Field(default=None, ge=1, description="Generated tokens per minute.")
+    input_tokens_per_day: Int32 | None = Field(default=None, ge=1, description="Prompt tokens per day (UTC day).")
+    output_tokens_per_day: Int32 | None = Field(default=None, ge=1, description="Generated tokens per day (UTC day).")
 
     @model_validator(mode="after")
     def _some_window(self) -> TokenQuotaConfig:

@@ -34,6 +34,8 @@ WINDOWS: dict[str, tuple[str, str]] = {
     "output_tokens_per_day": ("llm_output_token", "Day"),
 }
 assert {key for key, _ in WINDOWS.values()} <= set(TOKEN_COSTS), "every quota counts a token cost the route records"
+# On the route of an endpoint with quotas: the policy pack (gateway-token-quotas) reads it.
+QUOTA_LABEL = "llm-platform.io/token-quotas"
 MAX_RULES = 256  # GlobalRateLimit.rules MaxItems (ratelimit_types.go @v1.9.0)
 
 
@@ -91,6 +93,10 @@ def rate_limit_policy(endpoint_name: str, endpoint: EndpointConfig, namespace: s
             "responseOverride": [over_budget_override(endpoint_name)],
         },
     }
+
+
+def route_labels(endpoint: EndpointConfig) -> dict[str, str]:
+    return {QUOTA_LABEL: "true"} if endpoint.team_quotas() else {}
 
 
 def has_quotas(endpoints: dict[str, EndpointConfig]) -> bool:
