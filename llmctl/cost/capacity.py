@@ -18,6 +18,7 @@ VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 KMS_KEY = "aws:kms/key:Key"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -111,6 +112,7 @@ class Capacity:
     pools: dict[str, Pool] = field(default_factory=dict)
     slots: list[Slot] = field(default_factory=list)
     reservations: list[Reservation] = field(default_factory=list)
+    cache_nodes: dict[str, int] = field(default_factory=dict)  # ElastiCache node type -> nodes (the quota store)
 
 
 # ---- Kubernetes quantities ------------------------------------------------------------------
@@ -159,6 +161,9 @@ def capacity(inventory: Inventory, cfg: Any = None) -> Capacity:
             cap.interface_endpoint_enis += len(subnets) if isinstance(subnets, list) and subnets else az_count
     cap.node_groups = [_node_group(r.name, r.inputs, cfg) for r in inventory.of_type(NODE_GROUP)]
     cap.albs = _albs(inventory)
+    for group in inventory.of_type(REPLICATION_GROUP):
+        node_type = str(group.inputs.get("nodeType"))
+        cap.cache_nodes[node_type] = cap.cache_nodes.get(node_type, 0) + int(group.inputs.get("numCacheClusters") or 1)
 
     volumes = {_meta(obj)["name"]: _volume_gib(obj) for obj in _objects(inventory, NODE_CLASS)}
     for obj in _objects(inventory, NODE_POOL):
