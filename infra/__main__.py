@@ -162,7 +162,7 @@ endpoints = {
             images={s: resolve_image(getattr(endpoint.slots, s).image, registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
             boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
             system=SYSTEM_PLACEMENT, cost=cfg.cost, gateway_ready=gateway.ready, key_values=gateway.key_values,
-            serving_ready=list(observability.ready),
+            serving_ready=list(observability.ready), team_priorities={t: c.priority for t, c in cfg.teams.items()},
         ),
         opts=platform_opts,
     )

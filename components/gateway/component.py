@@ -56,6 +56,7 @@ class GatewayPlatform(pulumi.ComponentResource):
         )
         after_nodes = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
         pool_crds = ConfigFile(f"{name}-inference-pool-crds", file=versions.INFERENCE_POOL_CRDS_URL, opts=after_nodes)
+        objective_crd = ConfigFile(f"{name}-inference-objective-crd", file=versions.OBJECTIVE_CRD_URL, opts=after_nodes)
         envoy_gateway = helm_release(
             f"{name}-envoy-gateway", release_name="eg", chart=versions.ENVOY_GATEWAY_CHART, version=versions.ENVOY_GATEWAY_VERSION,
             namespace=GATEWAY_NAMESPACE, create_namespace=True, values=platform.envoy_gateway_values(nodes, args.rate_limit),
@@ -79,5 +80,5 @@ class GatewayPlatform(pulumi.ComponentResource):
         self.key_values = team_key_values(name, cluster, args.teams, self)
         self.gateway_name = gateway_name(cluster)
         self.gateway_namespace = GATEWAY_NAMESPACE
-        self.ready = [gateway, ai_gateway, pool_crds]
+        self.ready = [gateway, ai_gateway, pool_crds, objective_crd]
         self.register_outputs({"gateway": self.gateway_name, "namespace": self.gateway_namespace, "lbControllerRoleArn": lb.role_arn})

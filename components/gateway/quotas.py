@@ -40,7 +40,7 @@ MAX_RULES = 256  # GlobalRateLimit.rules MaxItems (ratelimit_types.go @v1.9.0)
 
 
 def policy_name(endpoint: str) -> str:
-    return f"{endpoint}-token-quotas"
+    return f"{endpoint}-traffic"
 
 
 def team_selector(team: str) -> dict[str, Any]:
@@ -60,6 +60,8 @@ def quota_rules(team: str, quota: TokenQuotaConfig) -> list[dict[str, Any]]:
             "limit": {"requests": limit, "unit": unit},
             "cost": {"request": {"from": "Number", "number": 0},
                      "response": {"from": "Metadata", "metadata": {"namespace": AI_GATEWAY_METADATA, "key": metadata_key}}},
+            # Limit, remaining and reset on every reply, also the 429 (whose override matches on them).
+            "xRateLimitHeaders": "DraftVersion03",
         })
     return rules
 
@@ -73,26 +75,30 @@ def over_budget_body(endpoint: str) -> str:
 
 
 def over_budget_override(endpoint: str) -> dict[str, Any]:
-    # Source Local: only replies Envoy generated itself (the rate-limit filter's), never a backend's 429.
-    return {"match": {"statusCodes": [{"type": "Value", "value": 429}]}, "source": "Local",
+    """Source Local: only replies Envoy generated itself, never a backend's 429. The rate-limit
+    filter's 429 carries x-ratelimit-limit (envoyproxy/envoy source/extensions/filters/http/
+    ratelimit/ratelimit.cc adds the X-RateLimit headers to its local reply); the picker's does not."""
+    return {"match": {"statusCodes": [{"type": "Value", "value": 429}],
+                      "responseHeaders": [{"name": "x-ratelimit-limit", "value": {"type": "RegularExpression", "value": ".+"}}]},
+            "source": "Local",
             "response": {"contentType": "application/json", "body": {"type": "Inline", "inline": over_budget_body(endpoint)}}}
 
 
-def rate_limit_policy(endpoint_name: str, endpoint: EndpointConfig, namespace: str, labels: dict[str, str]) -> dict[str, Any] | None:
-    """None when no granted team of the endpoint has a budget."""
+def traffic_policy(endpoint_name: str, endpoint: EndpointConfig, namespace: str, labels: dict[str, str],
+                   shed: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The route's one BackendTrafficPolicy (Envoy Gateway applies one per target): the quotas'
+    rate limit and 429 body, then `shed` (the picker's 429 body, components.gateway.priorities).
+    None when the endpoint has neither."""
     quotas = endpoint.team_quotas()
-    if not quotas:
+    overrides = [*([over_budget_override(endpoint_name)] if quotas else []), *([shed] if shed else [])]
+    if not overrides:
         return None
-    rules = [rule for team, quota in quotas.items() for rule in quota_rules(team, quota)]
-    return {
-        "apiVersion": EG, "kind": "BackendTrafficPolicy",
-        "metadata": {"name": policy_name(endpoint_name), "namespace": namespace, "labels": dict(labels)},
-        "spec": {
-            "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": endpoint_name}],
-            "rateLimit": {"global": {"rules": rules}},
-            "responseOverride": [over_budget_override(endpoint_name)],
-        },
-    }
+    spec: dict[str, Any] = {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": endpoint_name}]}
+    if quotas:
+        spec["rateLimit"] = {"global": {"rules": [rule for team, quota in quotas.items() for rule in quota_rules(team, quota)]}}
+    spec["responseOverride"] = overrides  # in order: the first match wins (internal/xds/translator/custom_response.go @v1.9.0)
+    return {"apiVersion": EG, "kind": "BackendTrafficPolicy",
+            "metadata": {"name": policy_name(endpoint_name), "namespace": namespace, "labels": dict(labels)}, "spec": spec}
 
 
 def route_labels(endpoint: EndpointConfig) -> dict[str, str]:

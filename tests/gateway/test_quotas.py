@@ -11,7 +11,7 @@ import pytest
 
 from components.cluster.render import SYSTEM_PLACEMENT
 from components.endpoint.models import EndpointConfig
-from components.gateway import quotas
+from components.gateway import priorities, quotas
 from components.gateway.names import CLIENT_ID_HEADER, client_id
 from components.ratelimit import render
 from infra.config import ConfigError, load_config
@@ -33,7 +33,7 @@ def endpoint(**extra) -> EndpointConfig:
 
 
 def policy(ep: EndpointConfig) -> dict:
-    obj = quotas.rate_limit_policy("chat", ep, "llm-chat", {"team": "applied-ai"})
+    obj = quotas.traffic_policy("chat", ep, "llm-chat", {"team": "applied-ai"})
     assert obj is not None
     assert validation_errors(obj, K8S) == []
     return obj
@@ -51,6 +51,7 @@ def test_one_rule_per_team_and_window_with_token_costs():
         (r"search\..+", 7, "Day", "llm_output_token"),
     ]
     for rule in rules:
+        assert rule["xRateLimitHeaders"] == "DraftVersion03"  # the 429 override matches on them
         assert rule["clientSelectors"][0]["headers"][0]["name"] == CLIENT_ID_HEADER
         assert rule["cost"]["request"] == {"from": "Number", "number": 0}  # only checks the budget
         assert rule["cost"]["response"]["metadata"]["namespace"] == "io.envoy.ai_gateway"
@@ -73,12 +74,13 @@ def test_default_quota_covers_granted_teams_without_their_own():
 
 
 def test_no_quota_no_policy():
-    assert quotas.rate_limit_policy("chat", endpoint(), "llm-chat", {}) is None
+    assert quotas.traffic_policy("chat", endpoint(), "llm-chat", {}) is None
 
 
 def test_over_budget_reply_is_an_openai_error_naming_the_quota():
     (override,) = policy(endpoint(defaultQuota=FULL))["spec"]["responseOverride"]
-    assert override["match"] == {"statusCodes": [{"type": "Value", "value": 429}]}
+    assert override["match"] == {"statusCodes": [{"type": "Value", "value": 429}],
+                                 "responseHeaders": [{"name": "x-ratelimit-limit", "value": {"type": "RegularExpression", "value": ".+"}}]}
     assert override["source"] == "Local"  # Envoy's own reply, not a backend's
     assert override["response"]["contentType"] == "application/json"
     error = json.loads(override["response"]["body"]["inline"])["error"]
@@ -148,7 +150,9 @@ def test_every_endpoint_with_quotas_has_its_policy_on_its_route(stack, configs):
     limited = {n for n, e in cfg.endpoints.items() if e.team_quotas()}
     assert limited, f"{stack} sets no quota"
     policies = {o["metadata"]["name"]: o for _, o in synthesized(stack).kubernetes_objects() if o["kind"] == "BackendTrafficPolicy"}
-    assert set(policies) == {quotas.policy_name(n) for n in limited}
+    classes = {t: c.priority for t, c in cfg.teams.items()}
+    classed = {n for n, e in cfg.endpoints.items() if priorities.needs_priorities(e, classes)}
+    assert set(policies) == {quotas.policy_name(n) for n in limited | classed}
     routes = {o["metadata"]["name"]: o for _, o in synthesized(stack).kubernetes_objects() if o["kind"] == "AIGatewayRoute"}
     for name in limited:
         obj = policies[quotas.policy_name(name)]

@@ -120,7 +120,7 @@ def _token_quotas() -> dict[str, Any]:
             "response": {"from": "Metadata", "metadata": {"namespace": "io.envoy.ai_gateway", "key": "llm_output_token"}}}
     rule = {"clientSelectors": [{"headers": [{"name": "x-llm-client", "type": "RegularExpression", "value": r"applied-ai\..+"}]}],
             "limit": {"requests": 1000, "unit": "Minute"}, "cost": cost}
-    return {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "BackendTrafficPolicy", "metadata": {"name": "chat-token-quotas", "namespace": "llm-chat"},
+    return {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "BackendTrafficPolicy", "metadata": {"name": "chat-traffic", "namespace": "llm-chat"},
             "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "chat"}], "rateLimit": {"global": {"rules": [rule]}}}}
 
 
@@ -245,7 +245,7 @@ def resources() -> list[dict[str, Any]]:
         (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "chat-preview",
          _security_policy("chat-preview", "preview-blue", "release-tooling-api-keys"), False),
         ("llm-platform:gateway:GatewayPlatform", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", "proxy", _envoy_proxy(), False),
-        (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy", "chat-token-quotas", _token_quotas(), False),
+        (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy", "chat-traffic", _token_quotas(), False),
         *_quota_store(),
     ]
     return [{"chain": c, "type": t, "name": n, "props": copy.deepcopy(p), "taggable": tg} for c, t, n, p, tg in rows]
