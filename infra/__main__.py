@@ -18,6 +18,7 @@ from components.endpoint.models import SLOTS
 from components.endpoint.names import namespace
 from components.gateway.component import GatewayPlatform, GatewayPlatformArgs
 from components.gateway.names import GATEWAY_NAMESPACE
+from components.gateway.priorities import needs_priorities
 from components.gateway.quotas import has_quotas
 from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
@@ -143,6 +144,7 @@ store = RateLimitStore(
     ),
     opts=platform_opts,
 ) if has_quotas(cfg.endpoints) else None
+team_priorities = {t: c.priority for t, c in cfg.teams.items()}
 gateway = GatewayPlatform(
     f"{name}-gateway",
     GatewayPlatformArgs(
@@ -150,6 +152,7 @@ gateway = GatewayPlatform(
         config=cfg.gateway, hosts={n: e.route.host for n, e in cfg.endpoints.items()},
         teams=sorted({*cfg.teams, *(e.team for e in cfg.endpoints.values())}), stack_tags=dict(cfg.tags),
         system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group], rate_limit=store.values if store else None,
+        lua=any(needs_priorities(e, team_priorities) for e in cfg.endpoints.values()),
     ),
     opts=platform_opts,
 )
@@ -162,7 +165,7 @@ endpoints = {
             images={s: resolve_image(getattr(endpoint.slots, s).image, registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
             boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
             system=SYSTEM_PLACEMENT, cost=cfg.cost, gateway_ready=gateway.ready, key_values=gateway.key_values,
-            serving_ready=list(observability.ready), team_priorities={t: c.priority for t, c in cfg.teams.items()},
+            serving_ready=list(observability.ready), team_priorities=team_priorities,
         ),
         opts=platform_opts,
     )

@@ -35,6 +35,7 @@ class GatewayPlatformArgs:
     system: SystemPlacement  # the system nodes controllers and proxies run on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the system node group, the pod identity agent
     rate_limit: dict[str, Any] | None = None  # Envoy Gateway's global rate-limit values (components.ratelimit), with quotas only
+    lua: bool = False  # admit the priorities' Lua filters (components.gateway.priorities), with priorities only
 
 
 class GatewayPlatform(pulumi.ComponentResource):
@@ -59,7 +60,7 @@ class GatewayPlatform(pulumi.ComponentResource):
         objective_crd = ConfigFile(f"{name}-inference-objective-crd", file=versions.OBJECTIVE_CRD_URL, opts=after_nodes)
         envoy_gateway = helm_release(
             f"{name}-envoy-gateway", release_name="eg", chart=versions.ENVOY_GATEWAY_CHART, version=versions.ENVOY_GATEWAY_VERSION,
-            namespace=GATEWAY_NAMESPACE, create_namespace=True, values=platform.envoy_gateway_values(nodes, args.rate_limit),
+            namespace=GATEWAY_NAMESPACE, create_namespace=True, values=platform.envoy_gateway_values(nodes, args.rate_limit, args.lua),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[pool_crds, *args.depends_on]),
         )
         ai_crds = helm_release(

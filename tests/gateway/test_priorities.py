@@ -92,6 +92,9 @@ def test_each_classed_endpoint_names_objectives_of_its_live_pool(stack, configs)
     objs = [o for _, o in synthesized(stack).kubernetes_objects() if o["kind"] == "InferenceObjective"]
     lua = {o["metadata"]["name"]: o for _, o in synthesized(stack).kubernetes_objects() if o["kind"] == "EnvoyExtensionPolicy"}
     assert set(lua) == {f"{n}-priorities" for n in classed}
+    # Envoy Gateway v1.9.0 ignores Lua policies unless its config enables them.
+    (release,) = [r for r in synthesized(stack).of_type("kubernetes:helm.sh/v3:Release") if r.name.endswith("-envoy-gateway")]
+    assert release.inputs["values"]["config"]["envoyGateway"]["extensionApis"].get("enableLua", False) == bool(classed)
     if stack == "dev":
         assert not classed and not objs  # one team
         return
