@@ -127,6 +127,10 @@ def test_valkey_objects_are_valid():
     assert [o["kind"] for o in objs] == ["Namespace", "NetworkPolicy", "Service", "Deployment"]
     for obj in objs:
         assert validation_errors(obj, K8S) == [], obj["kind"]
+    deployment = render.valkey_deployment(SYSTEM_PLACEMENT)
+    skips = {k: v.split("=", 1)[0] for k, v in deployment["metadata"]["annotations"].items() if k.startswith("checkov.io/")}
+    assert skips == {"checkov.io/skip1": "CKV_K8S_43"}  # only the digest check
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] == "Always"
     (rule,) = render.valkey_network_policy()["spec"]["ingress"]
     assert rule["from"][0]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "envoy-ratelimit", "app.kubernetes.io/component": "ratelimit"}
     assert rule["ports"] == [{"protocol": "TCP", "port": 6379}]
