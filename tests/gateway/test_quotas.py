@@ -11,7 +11,7 @@ import pytest
 
 from components.cluster.render import SYSTEM_PLACEMENT
 from components.endpoint.models import EndpointConfig
-from components.gateway import priorities, quotas
+from components.gateway import platform, priorities, quotas
 from components.gateway.names import CLIENT_ID_HEADER, client_id
 from components.ratelimit import render
 from infra.config import ConfigError, load_config
@@ -134,6 +134,18 @@ def test_valkey_objects_are_valid():
     (rule,) = render.valkey_network_policy()["spec"]["ingress"]
     assert rule["from"][0]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "envoy-ratelimit", "app.kubernetes.io/component": "ratelimit"}
     assert rule["ports"] == [{"protocol": "TCP", "port": 6379}]
+
+
+def test_gateway_values_gain_the_rate_limit_and_keep_the_ai_gateway_hooks():
+    plain = platform.envoy_gateway_values(SYSTEM_PLACEMENT)["config"]["envoyGateway"]
+    limited = platform.envoy_gateway_values(SYSTEM_PLACEMENT, render.rate_limit_values("h:6379", True, SYSTEM_PLACEMENT), lua=True)
+    limited = limited["config"]["envoyGateway"]
+    assert "rateLimit" not in plain and "enableLua" not in plain["extensionApis"]
+    assert limited["rateLimit"] == {"backend": {"type": "Redis", "redis": {"url": "h:6379", "tls": {}}}, "failClosed": False}
+    assert limited["extensionManager"] == plain["extensionManager"] and limited["extensionApis"]["enableLua"] is True
+    deployment = limited["provider"]["kubernetes"]["rateLimitDeployment"]
+    assert limited["provider"]["type"] == "Kubernetes" and deployment["replicas"] == 2
+    assert deployment["pod"]["tolerations"] == SYSTEM_PLACEMENT.tolerations
 
 
 # ---- the three stacks, synthesized ---------------------------------------------------------
