@@ -29,6 +29,9 @@ STATEFUL_TYPES: dict[str, Stateful] = {
     "aws:s3/bucket:Bucket": Stateful(True, "model weights"),
     "aws:ecr/repository:Repository": Stateful(True, "serving images referenced by digest"),
     "aws:cloudwatch/logGroup:LogGroup": Stateful(True, "audit and flow logs"),
+    # Only counters live in it, but a replacement moves the endpoint the gateway's rate-limit
+    # service is configured with; an orphan would keep billing with nothing of value in it.
+    "aws:elasticache/replicationGroup:ReplicationGroup": Stateful(False, "the quota store the gateway's rate-limit service points at"),
 }
 
 

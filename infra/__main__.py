@@ -18,6 +18,8 @@ from components.endpoint.models import SLOTS
 from components.endpoint.names import namespace
 from components.gateway.component import GatewayPlatform, GatewayPlatformArgs
 from components.gateway.names import GATEWAY_NAMESPACE, proxy_pod_labels
+from components.gateway.priorities import needs_priorities
+from components.gateway.quotas import has_quotas
 from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
 from components.karpenter.component import Karpenter, KarpenterArgs
@@ -28,6 +30,7 @@ from components.nvidia.component import NvidiaStack, NvidiaStackArgs
 from components.observability.component import Observability, ObservabilityArgs
 from components.observability.metering import served_models
 from components.protection import protect_stateful
+from components.ratelimit.component import RateLimitStore, RateLimitStoreArgs
 from components.registry.component import Registry, RegistryArgs, resolve_image
 from infra.config import ConfigError, config_from_pulumi, load_config
 from infra.providers import aws_provider, cluster_name
@@ -141,14 +144,25 @@ nvidia = NvidiaStack(
     f"{name}-nvidia", NvidiaStackArgs(pools=list(cfg.gpu.pools), depends_on=[karpenter.release, observability]), opts=platform_opts
 )
 
-# --- endpoints: the inference gateway, then one blue-green Endpoint per llm-platform:endpoints entry ---
+# --- endpoints: the quota store (only with quotas), the inference gateway, then one blue-green Endpoint per llm-platform:endpoints entry ---
+store = RateLimitStore(
+    f"{name}-ratelimit",
+    RateLimitStoreArgs(
+        cluster_name=name, config=cfg.gateway.rate_limit_store, multi_az=cfg.is_prod, vpc_id=network.vpc_id,
+        private_subnet_ids=network.private_subnet_ids, node_security_group_id=cluster.node_security_group_id,
+        system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
+    ),
+    opts=platform_opts,
+) if has_quotas(cfg.endpoints) else None
+team_priorities = {t: c.priority for t, c in cfg.teams.items()}
 gateway = GatewayPlatform(
     f"{name}-gateway",
     GatewayPlatformArgs(
         cluster_name=name, region=cfg.region, vpc_id=network.vpc_id, vpc_cidr=network.vpc_cidr, boundary_arn=boundary.policy_arn,
         config=cfg.gateway, hosts={n: e.route.host for n, e in cfg.endpoints.items()},
         teams=sorted({*cfg.teams, *(e.team for e in cfg.endpoints.values())}), stack_tags=dict(cfg.tags),
-        system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group],
+        system=SYSTEM_PLACEMENT, depends_on=[cluster.system_node_group], rate_limit=store.values if store else None,
+        lua=any(needs_priorities(e, team_priorities) for e in cfg.endpoints.values()),
     ),
     opts=platform_opts,
 )
@@ -161,7 +175,7 @@ endpoints = {
             images={s: resolve_image(getattr(endpoint.slots, s).image, registry) for s in SLOTS if not getattr(endpoint.slots, s).empty},
             boundary_arn=boundary.policy_arn, model_bucket=model_store.ref, kubernetes_version=cluster.kubernetes_version,
             system=SYSTEM_PLACEMENT, cost=cfg.cost, gateway_ready=gateway.ready, key_values=gateway.key_values,
-            serving_ready=list(observability.ready),
+            serving_ready=list(observability.ready), team_priorities=team_priorities,
         ),
         opts=platform_opts,
     )

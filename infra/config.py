@@ -23,6 +23,7 @@ from components.cost.models import CostConfig, Tags, validate_tags
 from components.endpoint.models import SLOTS, EndpointConfig, ReleaseConfig
 from components.gateway.models import GatewayConfig
 from components.gateway.names import RELEASE_CLIENT
+from components.gateway.quotas import quota_problems
 from components.gpu_pools.attribution import problems as node_pool_problems
 from components.gpu_pools.models import GpuCapacityConfig
 from components.model_store.models import ModelStoreConfig, shared_cache_problem
@@ -169,6 +170,8 @@ class StackConfig(ConfigModel):
                 if team not in self.teams:
                     raise _KeyError(("endpoints", name, "access", i), team,
                                     f"not a team of llm-platform:teams; teams: {', '.join(sorted(self.teams)) or '(none declared)'}")
+        for problem in quota_problems(self.endpoints, self.gateway.rate_limit_store.kind, self.is_prod):
+            raise _KeyError(*problem)
         hosts: dict[str, str] = {}
         for name, endpoint in self.endpoints.items():
             # One Gateway listener per endpoint host: two endpoints on one host would share a listener.

@@ -39,6 +39,8 @@ class RegionPrices:
     s3_express_retrieval_gb: float | None = None
     # Live spot prices by instance type; empty means "on-demand x (1 - spot discount)".
     spot: dict[str, float] = field(default_factory=dict)
+    # ElastiCache for Valkey on-demand node prices by node type (the gateway's quota store).
+    elasticache_valkey_node_hour: dict[str, float] = field(default_factory=dict)
 
     def on_demand(self, instance_type: str) -> float | None:
         return self.instances.get(instance_type)

@@ -21,7 +21,7 @@ from components.endpoint.models import SLOTS, EndpointConfig
 from components.endpoint.names import ENDPOINT_TYPE, namespace, route_resource_name
 from components.endpoint.network_policy import apply_network_policies
 from components.endpoint.slots import slot_plan
-from components.gateway import access, inference, routes
+from components.gateway import access, inference, priorities, quotas, routes
 from components.gateway.models import GatewayConfig
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
@@ -53,6 +53,7 @@ class EndpointArgs:
     # team (None = release tooling) -> its API keys as stored in Secrets Manager (components.gateway.keystore)
     key_values: dict[str | None, pulumi.Input[str]] = field(default_factory=dict)
     serving_ready: list[pulumi.Resource] = field(default_factory=list)
+    team_priorities: dict[str, str] = field(default_factory=dict)  # team -> interactive | batch (llm-platform:teams)
 
 
 class Endpoint(pulumi.ComponentResource):
@@ -109,12 +110,30 @@ class Endpoint(pulumi.ComponentResource):
                        *routes.slot_backends(name, slot, ns_name, manifests.service_name(name, slot))]
             for obj in objects:
                 attached.append(apply(f"{name}-gw-{slot}-{obj['kind'].lower()}", obj, after))
-        labels = {**manifests.PART_OF, "team": cfg.team, "environment": args.environment}
+        labels = {**manifests.PART_OF, "team": cfg.team, "environment": args.environment, **quotas.route_labels(cfg)}
         route = routes.ai_gateway_route(name, cfg, args.cluster_name, ns_name, labels, args.gateway.request_timeout_seconds)
         # Access first: the route never exists without its authentication.
         policies = self._access(name, args, ns_name, [r["name"] for r in route["spec"]["rules"] if r["name"] != routes.LIVE_RULE], after)
+        # Quotas and priorities before the route too: no team is ever served unmetered or unclassed.
+        policies += self._traffic(name, args, ns_name, labels, after)
         apply(route_resource_name(name), route,
               pulumi.ResourceOptions(parent=self, depends_on=[ns, *self.slots.values(), *attached, *policies, *args.gateway_ready]))
+
+    def _traffic(self, name: str, args: EndpointArgs, ns_name: str, labels: dict[str, str],
+                 opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+        """Token quotas (components.gateway.quotas) and, when a batch team may use the endpoint, the
+        objectives of each deployed slot and the Lua filter that picks one per team (components.gateway.priorities)."""
+        cfg, out = args.config, []
+        classed = priorities.priority_policy(name, cfg, ns_name, args.team_priorities)
+        if classed is not None:
+            for slot in (s for s in SLOTS if not getattr(cfg.slots, s).empty):
+                for obj in priorities.objectives(name, slot, ns_name):
+                    out.append(apply(f"{name}-gw-{obj['metadata']['name']}-objective", obj, opts))
+            out.append(apply(f"{name}-priorities", classed, opts))
+        shed = priorities.shed_override(name) if classed is not None else None
+        if (traffic := quotas.traffic_policy(name, cfg, ns_name, labels, shed)) is not None:
+            out.append(apply(f"{name}-traffic", traffic, opts))
+        return out
 
     def _access(self, name: str, args: EndpointArgs, ns_name: str, preview_rules: list[str],
                 opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:

@@ -35,6 +35,23 @@ class SlotsConfig(ConfigModel):
     green: SlotConfig = Field(default_factory=SlotConfig)
 
 
+class TokenQuotaConfig(ConfigModel):
+    """A team's token budget on one endpoint, enforced by the gateway (components/gateway/quotas.py).
+    Omitted windows are unlimited; at least one must be set. Int32 like every endpoint int (Envoy
+    Gateway takes up to 2^32-1: RateLimitValue.requests, envoyproxy/gateway@v1.9.0 ratelimit_types.go)."""
+
+    input_tokens_per_minute: Int32 | None = Field(default=None, ge=1, description="Prompt tokens per minute.")
+    output_tokens_per_minute: Int32 | None = Field(default=None, ge=1, description="Generated tokens per minute.")
+    input_tokens_per_day: Int32 | None = Field(default=None, ge=1, description="Prompt tokens per day (UTC day).")
+    output_tokens_per_day: Int32 | None = Field(default=None, ge=1, description="Generated tokens per day (UTC day).")
+
+    @model_validator(mode="after")
+    def _some_window(self) -> TokenQuotaConfig:
+        if not any(self.model_dump().values()):
+            raise ValueError("set at least one of inputTokensPerMinute, outputTokensPerMinute, inputTokensPerDay, outputTokensPerDay")
+        return self
+
+
 class RouteConfig(ConfigModel):
     host: str = Field(
         pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$",
@@ -55,6 +72,12 @@ class EndpointConfig(ConfigModel):
         default=None, gt=0,
         description="Alert when a serving slot's cost per 1M generated tokens (replicas x $/replica-hour / tokens/h) stays above this for 30 min; no alert when omitted.",
     )
+    quotas: dict[TeamName, TokenQuotaConfig] = Field(
+        default={}, description="Token budgets per granted team (the owner or a team of `access`), enforced by the gateway; unlimited when absent.",
+    )
+    default_quota: TokenQuotaConfig | None = Field(
+        default=None, description="Token budget of every granted team without its own `quotas` entry; none when omitted.",
+    )
     slots: SlotsConfig
 
     @model_validator(mode="after")
@@ -73,6 +96,11 @@ class EndpointConfig(ConfigModel):
     def granted_teams(self) -> list[str]:
         """Teams whose keys reach the endpoint: the owner, then `access` (deduplicated, sorted)."""
         return [self.team, *sorted(set(self.access) - {self.team})]
+
+    def team_quotas(self) -> dict[str, TokenQuotaConfig]:
+        """Each granted team's budget: its own entry, else `defaultQuota`; teams with neither are unlimited."""
+        out = {t: self.quotas.get(t, self.default_quota) for t in self.granted_teams()}
+        return {t: q for t, q in out.items() if q is not None}
 
     def live_slot(self) -> str:
         return max(SLOTS, key=lambda s: getattr(self.weights, s))

@@ -6,6 +6,7 @@ listener per endpoint host. Endpoints attach their routes to it (components.endp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 from pulumi_kubernetes.yaml.v2 import ConfigFile
@@ -33,6 +34,8 @@ class GatewayPlatformArgs:
     stack_tags: dict[str, str]
     system: SystemPlacement  # the system nodes controllers and proxies run on (from the cluster)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the system node group, the pod identity agent
+    rate_limit: dict[str, Any] | None = None  # Envoy Gateway's global rate-limit values (components.ratelimit), with quotas only
+    lua: bool = False  # admit the priorities' Lua filters (components.gateway.priorities), with priorities only
 
 
 class GatewayPlatform(pulumi.ComponentResource):
@@ -54,9 +57,10 @@ class GatewayPlatform(pulumi.ComponentResource):
         )
         after_nodes = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
         pool_crds = ConfigFile(f"{name}-inference-pool-crds", file=versions.INFERENCE_POOL_CRDS_URL, opts=after_nodes)
+        objective_crd = ConfigFile(f"{name}-inference-objective-crd", file=versions.OBJECTIVE_CRD_URL, opts=after_nodes)
         envoy_gateway = helm_release(
             f"{name}-envoy-gateway", release_name="eg", chart=versions.ENVOY_GATEWAY_CHART, version=versions.ENVOY_GATEWAY_VERSION,
-            namespace=GATEWAY_NAMESPACE, create_namespace=True, values=platform.envoy_gateway_values(nodes),
+            namespace=GATEWAY_NAMESPACE, create_namespace=True, values=platform.envoy_gateway_values(nodes, args.rate_limit, args.lua),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[pool_crds, *args.depends_on]),
         )
         ai_crds = helm_release(
@@ -80,5 +84,5 @@ class GatewayPlatform(pulumi.ComponentResource):
         self.key_values = {} if args.config.oidc else team_key_values(name, cluster, args.teams, self)
         self.gateway_name = gateway_name(cluster)
         self.gateway_namespace = GATEWAY_NAMESPACE
-        self.ready = [gateway, ai_gateway, pool_crds]
+        self.ready = [gateway, ai_gateway, pool_crds, objective_crd]
         self.register_outputs({"gateway": self.gateway_name, "namespace": self.gateway_namespace, "lbControllerRoleArn": lb.role_arn})

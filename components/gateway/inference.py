@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from components.endpoint.names import namespace
-from components.gateway.versions import EPP_IMAGE
+from components.gateway.versions import EPP_IMAGE, OBJECTIVE_CRD_VERSION
 from components.observability import labels as lm
 from components.placement import SystemPlacement
 from components.serving.vllm import PORT
@@ -190,7 +190,9 @@ def epp_deployment(endpoint: str, slot: str, namespace: str, system: SystemPlace
             "strategy": {"type": "Recreate"},
             "selector": {"matchLabels": labels},
             "template": {
-                "metadata": {"labels": labels},
+                # The picker looks for the InferenceObjective CRD only at start: naming its version here
+                # restarts pickers that started before the platform installed it.
+                "metadata": {"labels": labels, "annotations": {"llm-platform.io/objective-crd": OBJECTIVE_CRD_VERSION}},
                 "spec": {
                     "serviceAccountName": epp_name(endpoint, slot),
                     "terminationGracePeriodSeconds": 130,

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from components.config_base import ConfigModel
+from components.ratelimit.models import RateLimitStoreConfig
 
 
 class OidcConfig(ConfigModel):
@@ -40,6 +41,9 @@ class GatewayConfig(ConfigModel):
     controller_replicas: int = Field(default=2, ge=1, le=5, description="AWS Load Balancer Controller replicas (on system nodes).")
     request_timeout_seconds: int = Field(default=600, ge=30, le=3600, description="Longest request (long generations stream for minutes).")
     oidc: OidcConfig | None = Field(default=None, description="Authenticate teams with the IdP's JWTs instead of per-team API keys (llmctl keys).")
+    rate_limit_store: RateLimitStoreConfig = Field(
+        default_factory=RateLimitStoreConfig, description="Counters of the token quotas; created only when an endpoint has quotas.",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> GatewayConfig:

@@ -29,16 +29,22 @@ AI_GATEWAY_EXTENSION_HOST = f"ai-gateway-controller.{AI_GATEWAY_NAMESPACE}.svc.c
 AI_GATEWAY_EXTENSION_PORT = 1063
 
 
-def envoy_gateway_values(system: SystemPlacement) -> dict[str, Any]:
+def envoy_gateway_values(system: SystemPlacement, rate_limit: dict[str, Any] | None = None, lua: bool = False) -> dict[str, Any]:
+    """`rate_limit`: the `config.envoyGateway` keys of the quota store (components.ratelimit.render
+    rate_limit_values), when some endpoint has token quotas. `lua`: admit Lua EnvoyExtensionPolicies
+    (off by default: envoyproxy/gateway@v1.9.0 api/v1alpha1/envoygateway_helpers.go LuaDisabled),
+    when some endpoint has team priorities (components.gateway.priorities)."""
     hooks = {"translation": {k: {"includeAll": True} for k in ("listener", "route", "cluster", "secret")},
              "post": ["Translation", "Cluster", "Route"]}
+    limits = rate_limit or {}
     return {
         "config": {"envoyGateway": {
+            **({"rateLimit": limits["rateLimit"]} if limits else {}),
             "gateway": {"controllerName": CONTROLLER_NAME},
-            "provider": {"type": "Kubernetes"},
+            "provider": limits.get("provider", {"type": "Kubernetes"}),
             "logging": {"level": {"default": "info"}},
             # Backend: the AI Gateway's AIServiceBackends point at Envoy Gateway Backends.
-            "extensionApis": {"enableBackend": True},
+            "extensionApis": {"enableBackend": True, **({"enableLua": True} if lua else {})},
             "extensionManager": {
                 "hooks": {"xdsTranslator": hooks},
                 "service": {"fqdn": {"hostname": AI_GATEWAY_EXTENSION_HOST, "port": AI_GATEWAY_EXTENSION_PORT}},

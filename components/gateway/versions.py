@@ -43,3 +43,10 @@ INFERENCE_POOL_CRDS_URL = (
     f"{INFERENCE_EXTENSION_VERSION}/manifests.yaml"
 )
 EPP_IMAGE = "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0"
+# InferenceObjective CRD of the picker's release (GIE v1.6.0 removed it; the v1.5.0 EPP watches it
+# only if it exists when the picker starts: pkg/epp/server/controller_config.go gvkExists).
+OBJECTIVE_CRD_VERSION = "v1.5.0"
+OBJECTIVE_CRD_URL = (
+    "https://raw.githubusercontent.com/kubernetes-sigs/gateway-api-inference-extension/"
+    f"{OBJECTIVE_CRD_VERSION}/config/crd/bases/inference.networking.x-k8s.io_inferenceobjectives.yaml"
+)

@@ -7,6 +7,8 @@ One section, several owners: per-team GPU limits and budgets (cost attribution),
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from components.config_base import ConfigModel
@@ -27,6 +29,11 @@ class TeamConfig(ConfigModel):
     )
     budget: BudgetConfig | None = Field(
         default=None, description="Monthly AWS Budget on spend tagged team=<name> (once the tag is active in billing), alerting the team's subscribers.",
+    )
+    priority: Literal["interactive", "batch"] = Field(
+        default="interactive",
+        description="Scheduling class of the team's requests on every endpoint it may use, set by the gateway (never by the client): "
+                    "batch requests are the ones an endpoint picker sheds (429) while its pool is saturated (components/gateway/priorities.py).",
     )
     alerts: ReceiverConfig | None = Field(
         default=None,

@@ -19,6 +19,7 @@ EKS_CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 KMS_KEY = "aws:kms/key:Key"
 DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -112,6 +113,7 @@ class Capacity:
     slots: list[Slot] = field(default_factory=list)
     reservations: list[Reservation] = field(default_factory=list)
     weight_caches: list[str] = field(default_factory=list)  # the model of each shared weight cache bucket
+    cache_nodes: dict[str, int] = field(default_factory=dict)  # ElastiCache node type -> nodes (the quota store)
 
 
 # ---- Kubernetes quantities ------------------------------------------------------------------
@@ -161,6 +163,9 @@ def capacity(inventory: Inventory, cfg: Any = None) -> Capacity:
             cap.interface_endpoint_enis += len(subnets) if isinstance(subnets, list) and subnets else az_count
     cap.node_groups = [_node_group(r.name, r.inputs, cfg) for r in inventory.of_type(NODE_GROUP)]
     cap.nlbs = _nlbs(inventory)
+    for group in inventory.of_type(REPLICATION_GROUP):
+        node_type = str(group.inputs.get("nodeType"))
+        cap.cache_nodes[node_type] = cap.cache_nodes.get(node_type, 0) + int(group.inputs.get("numCacheClusters") or 1)
 
     volumes = {_meta(obj)["name"]: _volume_gib(obj) for obj in _objects(inventory, NODE_CLASS)}
     for obj in _objects(inventory, NODE_POOL):

@@ -126,6 +126,18 @@ def kms(cap: Capacity, prices: RegionPrices, a: Assumptions, scenario: str) -> l
     return [Line(f"KMS keys ({cap.kms_keys})", cap.kms_keys, prices.kms_key_month)] if cap.kms_keys else []
 
 
+def rate_limit_store(cap: Capacity, prices: RegionPrices, a: Assumptions, scenario: str) -> list[Line]:
+    """The ElastiCache nodes holding the gateway's token-quota counters (components/ratelimit)."""
+    h = a.hours_per_month
+    out = []
+    for node_type, count in sorted(cap.cache_nodes.items()):
+        price = prices.elasticache_valkey_node_hour.get(node_type)
+        if price is None:
+            raise PriceError(f"no ElastiCache for Valkey price for {node_type} in {prices.region}; add it to components/cost/prices.json")
+        out.append(Line(f"ElastiCache Valkey quota store ({count} x {node_type} x {h:g} h)", count * h, price))
+    return out
+
+
 def system_nodes(cap: Capacity, prices: RegionPrices, a: Assumptions, scenario: str) -> list[Line]:
     out = []
     h = a.hours_per_month
@@ -250,7 +262,7 @@ def weight_cache(cap: Capacity, prices: RegionPrices, a: Assumptions, scenario: 
 
 
 LINE_ITEMS: tuple[LineItems, ...] = (
-    control_plane, nat, interface_endpoints, load_balancers, kms, system_nodes, reserved_capacity, gpu_slots, weight_cache,
+    control_plane, nat, interface_endpoints, load_balancers, kms, rate_limit_store, system_nodes, reserved_capacity, gpu_slots, weight_cache,
 )
 
 

@@ -117,6 +117,9 @@ class RecordingMocks(sdk.Mocks):
             out["arn"] = f"arn:aws:kms:{self.region}:{MOCK_ACCOUNT}:key/{rid}"
         elif typ == "aws:lb/loadBalancer:LoadBalancer":
             out["dnsName"] = f"internal-{physical}-{_digest('alb', name, length=10)}.{self.region}.elb.amazonaws.com"
+        elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
+            # TLS-enabled groups answer on master.<id>.<hash>.<region code>.cache.amazonaws.com.
+            out["primaryEndpointAddress"] = f"master.{inputs.get('replicationGroupId', physical)}.{_digest('ec', name, length=6)}.{self.region}.cache.amazonaws.com"
         elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
             out.update(latestVersion=1, defaultVersion=1)
         elif typ == "aws:iam/role:Role":

@@ -243,3 +243,25 @@ def test_real_stacks_are_read_from_the_rendered_serving_objects(estimates, confi
     chat = next(r for r in estimates["prod"]["per_slot"] if (r["endpoint"], r["slot"]) == ("chat", "blue"))
     assert chat["replicas"]["min"] == 2 and chat["replicas"]["max"] == 6 and chat["gpus_per_replica"] == 4
     assert chat["instance_type"] in configs["prod"].gpu.pool("gpu-spot").instance_types
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_quota_store_is_its_own_line(stack, configs):
+    """ElastiCache nodes of the gateway's quota store: one in staging, a multi-AZ pair in prod, none
+    for dev's in-cluster Valkey (its pod runs on the system nodes already priced)."""
+    result = run(synthesized(stack), configs[stack])
+    lines = [i for i in result["items"] if i["item"].startswith("ElastiCache Valkey quota store")]
+    nodes = {"dev": 0, "staging": 1, "prod": 2}[stack]
+    assert (configs[stack].gateway.rate_limit_store.kind == "elasticache") == (nodes > 0)
+    if not nodes:
+        assert lines == []
+        return
+    assert lines == [{"item": f"ElastiCache Valkey quota store ({nodes} x cache.t4g.micro x 730 h)", "category": "fixed",
+                      "quantity": nodes * 730, "unit_usd": 0.0128, "monthly_usd": round(nodes * 730 * 0.0128, 2)}]
+
+
+def test_an_unpriced_store_node_type_is_a_price_error(configs):
+    cap = capacity(synthesized("prod"), configs["prod"])
+    cap.cache_nodes = {"cache.r7g.16xlarge": 2}
+    with pytest.raises(PriceError, match=r"^no ElastiCache for Valkey price for cache.r7g.16xlarge in us-east-1; add it to components/cost/prices.json$"):
+        estimate(cap, pinned(cap.region), A)

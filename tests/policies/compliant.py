@@ -82,7 +82,7 @@ def _route(blue: int, green: int) -> dict[str, Any]:
     live = [{**pool, "name": "chat-blue", "weight": 100}] if not green else [
         {"name": "chat-blue", "weight": blue}, {"name": "chat-green", "weight": green}]
     return {"apiVersion": "aigateway.envoyproxy.io/v1beta1", "kind": "AIGatewayRoute",
-            "metadata": {"name": "chat", "namespace": "llm-chat", "labels": {"team": "applied-ai"}},
+            "metadata": {"name": "chat", "namespace": "llm-chat", "labels": {"team": "applied-ai", "llm-platform.io/token-quotas": "true"}},
             "spec": {"hostnames": ["chat.llm.internal"], "rules": [
                 # The preview rule of the blue slot: only the release tooling's key reaches it.
                 {"name": "preview-blue", "matches": [{"headers": [{"type": "Exact", "name": "X-LLM-Slot", "value": "blue"}]}],
@@ -113,6 +113,28 @@ def _security_policy(name: str, section: str | None, secret: str) -> dict[str, A
     return {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "SecurityPolicy", "metadata": {"name": name, "namespace": "llm-chat"},
             "spec": {"targetRefs": [ref], "apiKeyAuth": {"credentialRefs": [{"kind": "Secret", "name": secret}],
                                                          "extractFrom": [{"headers": ["Authorization"]}]}}}
+
+
+def _token_quotas() -> dict[str, Any]:
+    cost = {"request": {"from": "Number", "number": 0},
+            "response": {"from": "Metadata", "metadata": {"namespace": "io.envoy.ai_gateway", "key": "llm_output_token"}}}
+    rule = {"clientSelectors": [{"headers": [{"name": "x-llm-client", "type": "RegularExpression", "value": r"applied-ai\..+"}]}],
+            "limit": {"requests": 1000, "unit": "Minute"}, "cost": cost}
+    return {"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "BackendTrafficPolicy", "metadata": {"name": "chat-traffic", "namespace": "llm-chat"},
+            "spec": {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "chat"}], "rateLimit": {"global": {"rules": [rule]}}}}
+
+
+def _quota_store() -> list[tuple[str, str, str, dict[str, Any], bool]]:
+    """Envoy Gateway's rate limit over an encrypted, multi-AZ ElastiCache group."""
+    redis = {"url": "master.llm-platform-prod-rl.abc123.use1.cache.amazonaws.com:6379", "tls": {}}
+    return [
+        ("llm-platform:gateway:GatewayPlatform", "kubernetes:helm.sh/v3:Release", "envoy-gateway", {
+            "chart": "oci://docker.io/envoyproxy/gateway-helm", "version": "v1.9.0",
+            "values": {"config": {"envoyGateway": {"rateLimit": {"backend": {"type": "Redis", "redis": redis}}}}}}, False),
+        ("llm-platform:ratelimit:RateLimitStore", "aws:elasticache/replicationGroup:ReplicationGroup", "quota-store", {
+            "engine": "valkey", "atRestEncryptionEnabled": True, "transitEncryptionEnabled": True, "multiAzEnabled": True,
+            "tags": {"component": "ratelimit-store"}}, True),
+    ]
 
 
 def _envoy_proxy() -> dict[str, Any]:
@@ -223,6 +245,8 @@ def resources() -> list[dict[str, Any]]:
         (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy", "chat-preview",
          _security_policy("chat-preview", "preview-blue", "release-tooling-api-keys"), False),
         ("llm-platform:gateway:GatewayPlatform", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy", "proxy", _envoy_proxy(), False),
+        (ENDPOINT, "kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy", "chat-traffic", _token_quotas(), False),
+        *_quota_store(),
     ]
     return [{"chain": c, "type": t, "name": n, "props": copy.deepcopy(p), "taggable": tg} for c, t, n, p, tg in rows]
 

@@ -81,7 +81,7 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
      [f"{kind}: effective tags lack cost-center; set them in the stack's llm-platform:tags (provider default_tags) or on the resource"
       for kind in ("Vpc net-vpc", "FlowLog net-flow-log", "SecurityGroup cluster-nodes", "SecurityGroupIngressRule nlb-https",
                    "Cluster cluster", "LaunchTemplate system-lt", "Policy boundary", "Role cluster-role", "Role karpenter-controller",
-                   "Repository vllm", "Bucket models", "Role chat-blue-role")]),
+                   "Repository vllm", "Bucket models", "Role chat-blue-role", "ReplicationGroup quota-store")]),
     ("required-cost-tags", _set("EC2NodeClass", None, "spec.tags", {"pool": "gpu-spot", "team": "applied-ai", "model": "Qwen/Qwen2.5-7B-Instruct"}),
      ["EC2NodeClass gpu-spot: spec.tags lacks project, environment, cost-center, owner; instances Karpenter launches would not be "
       "attributed: render the stack's tags into spec.tags"]),
@@ -105,7 +105,7 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
                                  _set("Cluster", None, "tags.llm-platform-bootstrap", "open")),
      ["Cluster cluster: the stack is in its bootstrap state: the public API endpoint admits 203.0.113.7/32; once an operator network "
       "reaches the private endpoint (cluster.operatorCidrs or an in-VPC runner), remove cluster.bootstrap and run pulumi up from there"]),
-    ("pvc-storage-class", _set("Release", None, "values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName", _DELETE),
+    ("pvc-storage-class", _set("Release", "kube-prometheus-stack", "values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName", _DELETE),
      ["Release kube-prometheus-stack values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate: storageClassName is unset; "
       "name a StorageClass this stack creates (created: gp3-encrypted)"]),
     ("eks-secrets-encryption", _set("Cluster", None, "encryptionConfig.resources", []),
@@ -231,6 +231,20 @@ CASES: list[tuple[str, Callable[[Rows], None], list[str]]] = [
      ["AIGatewayRoute llm-chat/chat: no SecurityPolicy authenticates it; every route needs API keys or JWT (components/gateway/access.py)"]),
     ("gateway-route-authenticated", _drop("SecurityPolicy", "chat-preview"),
      ["AIGatewayRoute llm-chat/chat: preview rule preview-blue has no SecurityPolicy of its own; anyone with a team key could pick a slot"]),
+    ("gateway-token-quotas", _drop("BackendTrafficPolicy"),
+     ["AIGatewayRoute llm-chat/chat: the endpoint has token quotas but no BackendTrafficPolicy rate limits its route (components/gateway/quotas.py)"]),
+    ("gateway-token-quotas", _set("BackendTrafficPolicy", None, "spec.rateLimit.global.rules.0.cost.request.number", 1),
+     ["AIGatewayRoute llm-chat/chat: a rate-limit rule does not count a team's tokens; select on x-llm-client, "
+      "request cost 0 and response cost from io.envoy.ai_gateway metadata"]),
+    ("gateway-quota-store", _drop("ReplicationGroup"),
+     ["Release envoy-gateway: no rate-limit store of the stack backs Envoy Gateway's redis url: an ElastiCache group encrypted at rest "
+      "and in transit (an in-cluster Service of the stack outside prod)"]),
+    ("gateway-quota-store", _set("Release", "envoy-gateway", "values.config.envoyGateway.rateLimit.backend.redis.tls", _DELETE),
+     ["Release envoy-gateway: the ElastiCache store encrypts in transit but Envoy Gateway's redis settings have no tls; set rateLimit.backend.redis.tls"]),
+    ("gateway-quota-store", _set("ReplicationGroup", None, "multiAzEnabled", False),
+     ["Release envoy-gateway: the prod rate-limit store is in one zone; set multi_az_enabled with a replica and automatic failover"]),
+    ("gateway-quota-store", _set("Release", "envoy-gateway", "values.config.envoyGateway.rateLimit", {}),
+     ["Release envoy-gateway: Envoy Gateway has no rateLimit.backend.redis.url; set it from the stack's rate-limit store (components/ratelimit)"]),
     ("inference-pool-own-slot", _twin_deployment,
      ["InferencePool llm-chat/chat-blue: selects the pods of 2 Deployments (chat-blue, chat-blue-twin); it must select exactly its slot's"]),
     ("inference-pool-own-slot", _set("InferencePool", None, "spec.selector.matchLabels", {"app.kubernetes.io/name": "vllm", "llm_slot": "blue"}),

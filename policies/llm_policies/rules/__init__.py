@@ -2,7 +2,7 @@
 README's table lists them."""
 
 from ..model import RULES
-from . import eks, gateway, gpu, iam, network, release, storage, tags, workloads  # noqa: F401 (registers the rules)
+from . import eks, gateway, gpu, iam, network, quotas, release, storage, tags, workloads  # noqa: F401 (registers the rules)
 
 AREAS: tuple[str, ...] = ("tags", "network", "eks", "iam", "storage", "gpu", "workloads", "release", "gateway")
 RULES.sort(key=lambda rule: AREAS.index(rule.area))
