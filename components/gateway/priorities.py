@@ -58,8 +58,9 @@ def needs_priorities(endpoint: EndpointConfig, team_priorities: dict[str, str]) 
 
 
 def lua_script(objective_by_team: dict[str, str]) -> str:
-    """Envoy Lua (request_handle:headers() get/remove/add): the team is the client id's part before
-    the first dot; teams are DNS labels, so the table's keys need no escaping."""
+    """Envoy Lua (request_handle:headers() get/remove/add): the team is the client id up to its
+    first dot (`<team>.<key id>`, or `<team>` from an OIDC team claim); teams are DNS labels, so
+    the table's keys need no escaping."""
     table = ", ".join(f'["{team}"] = "{name}"' for team, name in sorted(objective_by_team.items()))
     return "\n".join([
         "-- Rendered by components/gateway/priorities.py: the gateway, not the client, picks the objective.",
@@ -69,7 +70,7 @@ def lua_script(objective_by_team: dict[str, str]) -> str:
         f'  headers:remove("{OBJECTIVE_HEADER}")',
         f'  local client = headers:get("{CLIENT_ID_HEADER}")',
         "  if client == nil then return end",
-        '  local objective = objectives[string.match(client, "^([^.]+)%.") or ""]',
+        '  local objective = objectives[string.match(client, "^([^.]+)") or ""]',
         f'  if objective ~= nil then headers:add("{OBJECTIVE_HEADER}", objective) end',
         "end",
         "",

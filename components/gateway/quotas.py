@@ -44,9 +44,10 @@ def policy_name(endpoint: str) -> str:
 
 
 def team_selector(team: str) -> dict[str, Any]:
-    """Every key of `team`: the client id is `<team>.<key id>` (team names are DNS labels: no regex
-    metacharacters; Envoy's safe_regex matches the whole value, so `ml` never matches `ml-ops.x`)."""
-    return {"headers": [{"name": CLIENT_ID_HEADER, "type": "RegularExpression", "value": rf"{team}\..+"}]}
+    """Every key of `team`: the client id is `<team>.<key id>`, or `<team>` alone from an OIDC team
+    claim (components/gateway/access.py). Team names are DNS labels: no regex metacharacters;
+    Envoy's safe_regex matches the whole value, so `ml` never matches `ml-ops.x`."""
+    return {"headers": [{"name": CLIENT_ID_HEADER, "type": "RegularExpression", "value": rf"{team}(\..+)?"}]}
 
 
 def quota_rules(team: str, quota: TokenQuotaConfig) -> list[dict[str, Any]]:

@@ -49,6 +49,9 @@ def test_the_lua_filter_names_the_live_slots_objective_per_team():
     # The client's own header goes first, before the team is even read: no self-elevation.
     assert lines.index('  headers:remove("x-gateway-inference-objective")') < lines.index(f'  local client = headers:get("{CLIENT_ID_HEADER}")')
     assert script.count("headers:add(") == 1 and "envoy_on_request" in script
+    # The team is the client id up to its first dot (an API key's `<team>.<key id>`, or an OIDC
+    # team claim alone): Lua's pattern, anchored, with no dot required.
+    assert 'string.match(client, "^([^.]+)")' in script
 
 
 def test_no_priorities_unless_both_classes_use_the_endpoint():
