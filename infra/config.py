@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from components.catalog import INSTANCE_TYPES, REGIONS
 from components.catalog.models import model_facts
@@ -33,6 +32,7 @@ from components.observability.models import ObservabilityConfig
 from components.registry.models import RegistryConfig
 from components.serving.placement import eligible_instance_types
 from components.teams.models import TeamConfig
+from infra.config_errors import _KeyError, one_message
 from infra.stack_yaml import NAMESPACES, PROJECT, REGION_KEY, ConfigError, check_namespace, parse_stack_text, read_stack_file
 
 __all__ = ["NAMESPACES", "PROJECT", "REGION_KEY", "ConfigError", "StackConfig", "load_config", "load_stack", "parse_stack_text",
@@ -228,16 +228,6 @@ class StackConfig(ConfigModel):
         return model_warnings(self)
 
 
-class _KeyError(ValueError):
-    """A cross-section error that knows the exact key it is about."""
-
-    def __init__(self, loc: tuple[str | int, ...], value: Any, allowed: str):
-        super().__init__(allowed)
-        self.loc = loc
-        self.value = value
-        self.allowed = allowed
-
-
 # ---- reading --------------------------------------------------------------------------------
 
 SECTION_KEYS = {name: field.alias or name for name, field in StackConfig.model_fields.items() if name != "region"}
@@ -286,84 +276,7 @@ def load_config(raw: dict[str, Any], source: str) -> StackConfig:
     try:
         return StackConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_one_message(exc, data, source)) from None
-
-
-def _one_message(exc: ValidationError, data: dict[str, Any], source: str) -> str:
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    ctx_error = (first.get("ctx") or {}).get("error")
-    if isinstance(ctx_error, _KeyError):
-        loc, value, allowed = ctx_error.loc, ctx_error.value, ctx_error.allowed
-    else:
-        loc, value = tuple(first["loc"]), first.get("input")
-        allowed = _explain(first, loc)
-    more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    shown = "missing" if first["type"] == "missing" else _show(value)
-    return f"{source}: {_key_path(loc)}: {shown}: {allowed}{more}"
-
-
-def _key_path(loc: tuple[str | int, ...]) -> str:
-    if not loc:
-        return f"{PROJECT}:<root>"
-    head, *rest = loc
-    path = REGION_KEY if head == "region" else f"{PROJECT}:{SECTION_KEYS.get(str(head), head)}"
-    for part in rest:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        text = json.dumps(value, default=str, sort_keys=True)
-        return text if len(text) <= 80 else text[:77] + "..."
-    if isinstance(value, IPv4Network):
-        return str(value)
-    return repr(value)
-
-
-def _explain(error: dict[str, Any], loc: tuple[str | int, ...]) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        keys = _allowed_keys(loc[:-1])
-        return f"unknown key; allowed keys here: {', '.join(keys)}" if keys else "unknown key"
-    if kind == "missing":
-        return "required key is missing"
-    msg = error["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        msg = msg.removeprefix(prefix)
-    return msg
-
-
-def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
-    """The keys a mapping at `loc` accepts, walking the models the way pydantic did."""
-    model: Any = StackConfig
-    for part in loc:
-        model = _field_type(model, part)
-        if model is None:
-            return []
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return sorted(f.alias or n for n, f in model.model_fields.items())
-    return []
-
-
-def _field_type(model: Any, part: str | int) -> Any:
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        for name, field in model.model_fields.items():
-            if part in (name, field.alias):
-                return _unwrap(field.annotation)
-        return None
-    origin = get_origin(model)
-    if origin in (dict, list):
-        return _unwrap(get_args(model)[-1])
-    return None
-
-
-def _unwrap(annotation: Any) -> Any:
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    if get_origin(annotation) is not None and get_origin(annotation) not in (dict, list) and args:
-        return _unwrap(args[0])
-    return annotation
+        raise ConfigError(one_message(exc, source, StackConfig)) from None
 
 
 def load_stack(stack: str, root: Path | None = None) -> StackConfig:
