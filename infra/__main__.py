@@ -18,7 +18,7 @@ from components.endpoint.models import SLOTS
 from components.endpoint.names import namespace
 from components.gateway.component import GatewayPlatform, GatewayPlatformArgs
 from components.gateway.names import GATEWAY_NAMESPACE, proxy_pod_labels
-from components.gateway.priorities import needs_priorities
+from components.gateway.priorities import needs_priorities, team_classes
 from components.gateway.quotas import has_quotas
 from components.gpu_pools.attribution import plan_node_pools
 from components.gpu_pools.component import GpuPools, GpuPoolsArgs
@@ -154,7 +154,7 @@ store = RateLimitStore(
     ),
     opts=platform_opts,
 ) if has_quotas(cfg.endpoints) else None
-team_priorities = {t: c.priority for t, c in cfg.teams.items()}
+team_priorities = team_classes(cfg.teams)
 gateway = GatewayPlatform(
     f"{name}-gateway",
     GatewayPlatformArgs(

@@ -24,6 +24,15 @@ def route_urn(stack: str, endpoint: str) -> str:
     return f"urn:pulumi:{stack}::{PROJECT}::{ENDPOINT_TYPE}${ROUTE_TYPE}::{route_resource_name(endpoint)}"
 
 
+PRIORITIES_TYPE = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyExtensionPolicy"
+
+
+def priorities_urn(stack: str, endpoint: str) -> str:
+    """URN of the endpoint's priority filter (components.gateway.priorities), which names the live
+    slot's objectives: it moves with the route when the live slot changes."""
+    return f"urn:pulumi:{stack}::{PROJECT}::{ENDPOINT_TYPE}${PRIORITIES_TYPE}::{endpoint}-priorities"
+
+
 def slot_target(stack: str, endpoint: str, slot: str) -> str:
     """URN glob of every resource of one slot (Deployment, ScaledObject, ...), for `pulumi up --target`
     (globs since Pulumi v3.25: `**` spans URN separators; github.com/pulumi/pulumi/pull/11150)."""

@@ -27,6 +27,7 @@ rule is plain weighted backends without pickers; previews take only the release 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from components.endpoint.models import EndpointConfig
@@ -49,6 +50,11 @@ def objectives(endpoint: str, slot: str, namespace: str) -> list[dict[str, Any]]
         "metadata": {"name": objective_name(slot, cls), "namespace": namespace, "labels": {"app.kubernetes.io/part-of": "llm-platform"}},
         "spec": {"poolRef": {"group": POOL_GROUP, "kind": "InferencePool", "name": pool_name(endpoint, slot)}, "priority": value},
     } for cls, value in PRIORITIES.items()]
+
+
+def team_classes(teams: Mapping[str, Any]) -> dict[str, str]:
+    """team -> interactive | batch, from llm-platform:teams (TeamConfig.priority)."""
+    return {team: cfg.priority for team, cfg in teams.items()}
 
 
 def needs_priorities(endpoint: EndpointConfig, team_priorities: dict[str, str]) -> bool:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from components.endpoint.models import SLOTS
-from components.endpoint.names import route_urn, slot_target
+from components.endpoint.names import priorities_urn, route_urn, slot_target
+from components.gateway.priorities import needs_priorities, team_classes
 from llmctl.release.errors import ReleaseError
 
 
@@ -51,26 +52,33 @@ class PulumiApplier:
             raise ApplyError(f"pulumi up -s {stack} failed: {first}") from None
 
 
-def apply_batches(stack: str, endpoint: str, before: dict[str, int], after: dict[str, int], urgent: bool = False) -> list[list[str]]:
+def classed(cfg: Any, endpoint: str) -> bool:
+    """Whether the endpoint has a priority filter to move with its route (components.gateway.priorities)."""
+    return needs_priorities(cfg.endpoints[endpoint], team_classes(cfg.teams))
+
+
+def apply_batches(stack: str, endpoint: str, before: dict[str, int], after: dict[str, int], urgent: bool = False,
+                  classed: bool = False) -> list[list[str]]:
     """Targeted updates for a weight change, in order. Promote: a slot that starts taking traffic is
     scaled to its live replicas first (Pulumi waits for its Deployment, so the canary never lands
     on missing capacity), then the route moves traffic. Rollback (urgent): the route first, so
     traffic is back on the warm standby pods in seconds, then the slot scales to its live replicas.
-    Last, a slot that no longer takes traffic drops to standbyReplicas."""
+    Last, a slot that no longer takes traffic drops to standbyReplicas. `classed`: the endpoint
+    has a priority filter (it names the live slot's objectives), updated with the route."""
     growing = [slot_target(stack, endpoint, s) for s in SLOTS if before[s] == 0 < after[s]]
     shrinking = [slot_target(stack, endpoint, s) for s in SLOTS if before[s] > 0 == after[s]]
-    route = [route_urn(stack, endpoint)]
+    route = [route_urn(stack, endpoint), *([priorities_urn(stack, endpoint)] if classed else [])]
     order = (route, growing, shrinking) if urgent else (growing, route, shrinking)
     return [batch for batch in order if batch]
 
 
 def apply_weights(applier: Applier | None, stack: str, endpoint: str, before: dict[str, int], after: dict[str, int],
-                  urgent: bool = False, before_traffic: Callable[[], object] | None = None) -> None:
+                  urgent: bool = False, before_traffic: Callable[[], object] | None = None, classed: bool = False) -> None:
     """Bring the cluster from `before` to `after` (the stack file already holds `after`).
     `before_traffic` runs right before the route update (e.g. capacity.CapacityWait, which
     raises ApplyError when the incoming slot never gets ready, before any weight moves)."""
     if applier is not None:
-        for targets in apply_batches(stack, endpoint, before, after, urgent):
-            if before_traffic is not None and targets == [route_urn(stack, endpoint)]:
+        for targets in apply_batches(stack, endpoint, before, after, urgent, classed):
+            if before_traffic is not None and route_urn(stack, endpoint) in targets:
                 before_traffic()
             applier(stack, targets)

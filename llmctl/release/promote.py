@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from llmctl.release import history as hist
-from llmctl.release.apply import Applier, ApplyError, apply_weights
+from llmctl.release.apply import Applier, ApplyError, apply_weights, classed
 from llmctl.release.errors import ReleaseError
 from llmctl.release.gate import GateReport
 from llmctl.release.stackfile import locate_weights, set_weights
@@ -118,7 +118,8 @@ class Promotion:
         if self.applier is not None:
             self.cluster, self.touched = weights, True
             wait = self.before_traffic if previous[self.to] == 0 else None
-            apply_weights(self.applier, self.stack.name, self.name, previous, weights, before_traffic=wait)
+            apply_weights(self.applier, self.stack.name, self.name, previous, weights, before_traffic=wait,
+                          classed=classed(self.stack.cfg, self.name))
             self.applied.append(weight)
             self.journal(outcome="applied-step", stepsApplied=self.applied, applied=True)
         self.lines.append(f"{self.name}: {fmt(weights)}{' applied' if self.applier else ' written (not applied)'}")
@@ -150,7 +151,8 @@ class Promotion:
         if self.applier is None or self.cluster == self.start:
             return True, ""
         try:
-            apply_weights(self.applier, self.stack.name, self.name, self.cluster, self.start, urgent=True)
+            apply_weights(self.applier, self.stack.name, self.name, self.cluster, self.start, urgent=True,
+                          classed=classed(self.stack.cfg, self.name))
         except ApplyError as exc:
             return True, f"; re-applying the restored weights failed too ({exc}): run `pulumi up -s {self.stack.name}`"
         self.cluster = dict(self.start)

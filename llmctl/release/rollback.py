@@ -12,7 +12,7 @@ import os
 import time
 
 from llmctl.release import history as hist
-from llmctl.release.apply import Applier, ApplyError, apply_weights
+from llmctl.release.apply import Applier, ApplyError, apply_weights, classed
 from llmctl.release.errors import ReleaseError
 from llmctl.release.stackfile import set_weights
 from llmctl.release.target import Outcome, Stack, fmt, live_slot, locked, models_of, sigterm_as_interrupt, split, weights_of
@@ -77,7 +77,7 @@ def _reverse(stack: Stack, name: str, record: hist.Entry, expect: list[dict[str,
             hist.update(stack.root, stack.name, record.id, outcome="failed", note=str(exc), pid=None)
             raise
         try:
-            apply_weights(applier, stack.name, name, cluster, target, urgent=True)
+            apply_weights(applier, stack.name, name, cluster, target, urgent=True, classed=classed(stack.cfg, name))
         except ApplyError as exc:
             hist.update(stack.root, stack.name, record.id, note=f"apply failed: {exc}", pid=None)
             return Outcome(1, doc, [f"{name}: {exc}; the stack file holds {fmt(target)}, release #{record.id} stays unfinished: "

@@ -17,7 +17,7 @@ class RouteRecorder:
         self.root, self.live = root, []
 
     def __call__(self, stack: str, targets: list[str] | None) -> None:
-        if targets == [route_urn(stack, "chat")]:
+        if route_urn(stack, "chat") in targets:
             cfg = ops.Stack.load(self.root, stack).cfg
             route = ai_gateway_route("chat", cfg.endpoints["chat"], "c", "llm-chat", {}, 600)
             live = next(r for r in route["spec"]["rules"] if r["name"] == "live")
@@ -36,3 +36,18 @@ def test_promote_moves_route_weights_and_rollback_restores_them_byte_exact(tmp_p
     assert ops.rollback(ops.Stack.load(root, "prod"), "chat", recorder).code == 0
     assert recorder.live[-1] == {"chat-blue": 100}
     assert stack_bytes(root, "prod") == prepared
+
+
+def test_a_live_slot_change_moves_the_priority_filter_with_the_route(inventories, configs):
+    """The priority filter names the live slot's objectives, so promote and rollback update it in the
+    route's batch; its URN is the one the program registers."""
+    from components.endpoint.names import priorities_urn
+    from llmctl.release.apply import apply_batches, classed
+
+    urns = {r.urn for r in inventories["prod"].resources}
+    assert classed(configs["prod"], "chat") and priorities_urn("prod", "chat") in urns
+    assert not classed(configs["prod"], "embed")
+    batches = apply_batches("prod", "chat", {"blue": 100, "green": 0}, {"blue": 0, "green": 100}, classed=True)
+    assert [route_urn("prod", "chat"), priorities_urn("prod", "chat")] in batches
+    assert all(priorities_urn("prod", "chat") not in b for b in apply_batches("prod", "chat", {"blue": 100, "green": 0},
+                                                                               {"blue": 0, "green": 100}))

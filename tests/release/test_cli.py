@@ -7,10 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from components.endpoint.names import route_urn, slot_target
+from components.endpoint.names import slot_target
 from llmctl.cli import app
 from llmctl.release import cli as release_cli
 from tests.release.standin import StandIn, copy_project, stack_bytes
+from tests.release.test_promote import ROUTE
 from tests.support.http_standin import JsonHandler, LocalServer
 
 MODEL = "meta-llama/Llama-3.1-70B-Instruct"
@@ -81,8 +82,8 @@ def test_promote_with_gate_and_watch_then_rollback(root, monkeypatch):
     doc = json.loads(result.stdout)
     assert doc["weights"] == {"green": 100, "blue": 0} and doc["gate"]["passed"] and doc["outcome"] == "completed"
     assert [targets for _, targets in calls] == [
-        [slot_target("prod", "chat", "green")], [route_urn("prod", "chat")],   # 50 %
-        [route_urn("prod", "chat")], [slot_target("prod", "chat", "blue")],   # 100 %
+        [slot_target("prod", "chat", "green")], ROUTE,   # 50 %
+        ROUTE, [slot_target("prod", "chat", "blue")],   # 100 %
     ]
     assert len(probes) == 20
     back = run("rollback", "prod", "-e", "chat", "--json")

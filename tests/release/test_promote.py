@@ -10,7 +10,7 @@ import signal
 import pytest
 import yaml
 
-from components.endpoint.names import route_urn, slot_target
+from components.endpoint.names import priorities_urn, route_urn, slot_target
 from llmctl.release import history as hist
 from llmctl.release import ops
 from llmctl.release.apply import ApplyError
@@ -78,7 +78,8 @@ def weights(root, stack="prod"):
     return {name: endpoint["weights"] for name, endpoint in raw.items()}
 
 
-ROUTE = [route_urn("prod", "chat")]
+# prod chat has a priority filter (components.gateway.priorities): it moves with the route.
+ROUTE = [route_urn("prod", "chat"), priorities_urn("prod", "chat")]
 BLUE, GREEN = [slot_target("prod", "chat", "blue")], [slot_target("prod", "chat", "green")]
 
 
