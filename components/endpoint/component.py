@@ -21,7 +21,7 @@ from components.endpoint.models import SLOTS, EndpointConfig
 from components.endpoint.names import ENDPOINT_TYPE, namespace, route_resource_name
 from components.endpoint.network_policy import apply_network_policies
 from components.endpoint.slots import slot_plan
-from components.gateway import access, inference, priorities, quotas, routes
+from components.gateway import access, inference, priorities, quotas, routes, wake
 from components.gateway.models import GatewayConfig
 from components.gpu_pools.models import GpuPoolConfig
 from components.k8s import apply
@@ -131,7 +131,7 @@ class Endpoint(pulumi.ComponentResource):
                     out.append(apply(f"{name}-gw-{obj['metadata']['name']}-objective", obj, opts))
             out.append(apply(f"{name}-priorities", classed, opts))
         shed = priorities.shed_override(name) if classed is not None else None
-        if (traffic := quotas.traffic_policy(name, cfg, ns_name, labels, shed)) is not None:
+        if (traffic := quotas.traffic_policy(name, cfg, ns_name, labels, shed, wake.waking_override(name, cfg))) is not None:
             out.append(apply(f"{name}-traffic", traffic, opts))
         return out
 

@@ -54,13 +54,16 @@ def wake_query(endpoint: str, slot: str) -> str:
     return " + ".join(f"(sum(increase({lm.series(metric, selector)}[2m])) or vector(0))" for metric in EPP_REQUESTS)
 
 
+PICKER_SCRAPE_SECONDS = 15  # also the first half of a waking slot's Retry-After (components/gateway/wake.py)
+
+
 def epp_pod_monitor(endpoint: str, slot: str, namespace: str) -> dict[str, Any]:
     return {
         "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor", "metadata": _meta(endpoint, slot, namespace),
         "spec": {
             "selector": {"matchLabels": epp_labels(endpoint, slot)},
             "podTargetLabels": [POOL_LABEL],
-            "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "15s", "scheme": "http"}],
+            "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": f"{PICKER_SCRAPE_SECONDS}s", "scheme": "http"}],
         },
     }
 

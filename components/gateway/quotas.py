@@ -86,12 +86,13 @@ def over_budget_override(endpoint: str) -> dict[str, Any]:
 
 
 def traffic_policy(endpoint_name: str, endpoint: EndpointConfig, namespace: str, labels: dict[str, str],
-                   shed: dict[str, Any] | None = None) -> dict[str, Any] | None:
+                   shed: dict[str, Any] | None = None, waking: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The route's one BackendTrafficPolicy (Envoy Gateway applies one per target): the quotas'
-    rate limit and 429 body, then `shed` (the picker's 429 body, components.gateway.priorities).
-    None when the endpoint has neither."""
+    rate limit and 429 body, then `shed` (the picker's 429 body, components.gateway.priorities)
+    and `waking` (the picker's 503 with Retry-After, components.gateway.wake). None when the
+    endpoint has none of them."""
     quotas = endpoint.team_quotas()
-    overrides = [*([over_budget_override(endpoint_name)] if quotas else []), *([shed] if shed else [])]
+    overrides = [*([over_budget_override(endpoint_name)] if quotas else []), *([shed] if shed else []), *([waking] if waking else [])]
     if not overrides:
         return None
     spec: dict[str, Any] = {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": endpoint_name}]}
