@@ -46,6 +46,7 @@ class EndpointArgs:
     model_bucket: ModelBucket
     kubernetes_version: str
     system: SystemPlacement  # where the endpoint pickers run (the cluster's system nodes)
+    prometheus_url: str  # what the slots' autoscalers query (components.observability)
     cost: CostConfig = field(default_factory=CostConfig)  # spot assumptions for the dashboards' $/1M tokens
     # The gateway platform (Gateway, CRDs, AI Gateway) and the cluster services the slots' custom
     # resources need (KEDA, Prometheus CRDs).
@@ -85,7 +86,7 @@ class Endpoint(pulumi.ComponentResource):
                     namespace=ns_name, pool=args.pool, image=args.images.get(slot) or "",
                     min_replicas=plan.min_replicas, max_replicas=plan.max_replicas, scale_to_zero=plan.scale_to_zero,
                     cluster_name=args.cluster_name, boundary_arn=args.boundary_arn, model_bucket=args.model_bucket,
-                    kubernetes_version=args.kubernetes_version, region=args.region,
+                    kubernetes_version=args.kubernetes_version, region=args.region, prometheus_url=args.prometheus_url,
                     cost_per_hour_usd=_replica_hour_usd(args, getattr(cfg.slots, slot)),
                     budget_usd_per_million_tokens=cfg.budget_usd_per_million_tokens,
                     depends_on=list(args.serving_ready),

@@ -52,6 +52,7 @@ class ServingSlotArgs:
     model_bucket: ModelBucket
     kubernetes_version: str
     region: str  # the stack's region, passed down from infra/__main__.py (never read from global config)
+    prometheus_url: str  # the Prometheus KEDA's triggers query (the Observability component's)
     cost_per_hour_usd: float | None = None  # $/hour of one replica, for the dashboard's $/1M tokens
     budget_usd_per_million_tokens: float | None = None  # the endpoint's budget: alert above it
     # Cluster services the custom resources need first (the Observability component: KEDA and
@@ -106,7 +107,7 @@ class ServingSlot(pulumi.ComponentResource):
         wake = None
         if scaling.wakes_from_zero(spec):
             wake = gateway_wake_query(args.endpoint, args.slot)
-        apply(f"{name}-scaler", scaling.scaled_object(spec, wake), crd_opts)
+        apply(f"{name}-scaler", scaling.scaled_object(spec, args.prometheus_url, wake), crd_opts)
         apply(f"{name}-podmonitor", manifests.pod_monitor(spec), crd_opts)
         apply(f"{name}-alerts", alerts.prometheus_rule(spec, args.cost_per_hour_usd, args.budget_usd_per_million_tokens), crd_opts)
         apply(f"{name}-dashboard", dashboard.dashboard_config_map(spec, args.cost_per_hour_usd), child)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from components.observability.labels import series
-from components.observability.versions import PROMETHEUS_URL
 from components.serving.manifests import SlotSpec, _meta
 
 WAITING = "vllm:num_requests_waiting"
@@ -29,14 +28,14 @@ def wakes_from_zero(spec: SlotSpec) -> bool:
     return spec.scale_to_zero and spec.min_replicas == 0 and spec.max_replicas > 0
 
 
-def _prometheus_triggers(spec: SlotSpec) -> list[dict[str, Any]]:
+def _prometheus_triggers(spec: SlotSpec, prometheus_url: str) -> list[dict[str, Any]]:
     scaling = spec.config.scaling
     triggers: list[dict[str, Any]] = [{
         "type": "prometheus",
         "name": "queue",
         "metricType": "AverageValue",
         "metadata": {
-            "serverAddress": PROMETHEUS_URL,
+            "serverAddress": prometheus_url,
             "query": queue_query(spec),
             "threshold": str(scaling.queue_target),
             "activationThreshold": "0",
@@ -49,7 +48,7 @@ def _prometheus_triggers(spec: SlotSpec) -> list[dict[str, Any]]:
             "name": "kv-cache",
             "metricType": "AverageValue",
             "metadata": {
-                "serverAddress": PROMETHEUS_URL,
+                "serverAddress": prometheus_url,
                 "query": kv_cache_query(spec),
                 "threshold": f"{scaling.kv_cache_target:g}",
                 # KV usage alone never wakes a slot (it is 0 without pods); the queue does.
@@ -73,12 +72,12 @@ def _hpa_behavior(scaling: Any) -> dict[str, Any]:
     }
 
 
-def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
+def scaled_object(spec: SlotSpec, prometheus_url: str, wake_query: Any = None) -> dict[str, Any]:
     """`wake_query` (PromQL over the gateway's request counters) is required when the slot can
     scale to zero: vLLM's metrics vanish with the last pod, so they alone never wake it."""
     cfg = spec.config
     scaling = cfg.scaling
-    triggers = _prometheus_triggers(spec)
+    triggers = _prometheus_triggers(spec, prometheus_url)
     annotations: dict[str, str] = {}
     minimum, maximum = spec.min_replicas, spec.max_replicas
     if maximum == 0:
@@ -94,7 +93,7 @@ def scaled_object(spec: SlotSpec, wake_query: Any = None) -> dict[str, Any]:
             "name": "wake",
             "metricType": "AverageValue",
             "metadata": {
-                "serverAddress": PROMETHEUS_URL,
+                "serverAddress": prometheus_url,
                 "query": wake_query,
                 "threshold": str(WAKE_TARGET_PER_2_MINUTES),
                 "activationThreshold": str(scaling.wake_requests - 1),

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from components.model_store.component import ModelBucket
+from components.observability.versions import PROMETHEUS_URL
 from components.serving.component import ServingSlot, ServingSlotArgs
 from components.serving.manifests import SlotSpec
 from components.serving.models import SlotConfig
@@ -56,7 +57,7 @@ def slot_args(config: SlotConfig, *, endpoint="chat", slot="blue", min_replicas=
         endpoint=endpoint, slot=slot, config=config, team="applied-ai", environment=stack, namespace=f"llm-{endpoint}",
         pool=pool, image=IMAGE, min_replicas=min_replicas, max_replicas=max_replicas, scale_to_zero=scale_to_zero,
         cluster_name=f"llm-platform-{stack}", boundary_arn="arn:aws:iam::123456789012:policy/llm-platform-boundary",
-        model_bucket=BUCKET, kubernetes_version=cfg.cluster.kubernetes_version, region=region, **extra,
+        model_bucket=BUCKET, kubernetes_version=cfg.cluster.kubernetes_version, region=region, prometheus_url=PROMETHEUS_URL, **extra,
     )
 
 

@@ -46,6 +46,8 @@ def test_keda_has_no_aws_role_every_trigger_reads_prometheus(inventories):
     for stack, stack_inv in inventories.items():
         triggers = [t for _, o in stack_inv.kubernetes_objects() if o["kind"] == "ScaledObject" for t in o["spec"]["triggers"]]
         assert triggers and {t["type"] for t in triggers} == {"prometheus"}, stack
+        # the address the Observability component passed down (infra/__main__.py), the one Prometheus it installs
+        assert {t["metadata"]["serverAddress"] for t in triggers} == {versions.PROMETHEUS_URL}, stack
         assert not [a for a in stack_inv.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
                     if a.inputs["namespace"] == versions.KEDA_NAMESPACE], stack
 

@@ -12,6 +12,8 @@ from tests.support.manifests import validation_errors
 MODEL = SlotConfig(model="meta-llama/Llama-3.1-70B-Instruct", gpus=4, memory_gib=320, startup_minutes=45, pre_stop_seconds=30,
                    shutdown_timeout_seconds=300)
 
+PROM = "http://prometheus.monitoring.svc:9090"
+
 
 def test_startup_budget_covers_the_configured_minutes():
     period, failures = manifests.startup_probe_budget(45 * 60)
@@ -48,8 +50,8 @@ def test_fractional_cpu_is_rendered_in_millicores():
 def test_scale_to_zero_needs_a_wake_query():
     spec = spec_for(SlotConfig(model="org/m"), min_replicas=0, scale_to_zero=True)
     with pytest.raises(ValueError, match="needs a wake query"):
-        scaling.scaled_object(spec)
-    so = scaling.scaled_object(spec, "sum(x)")
+        scaling.scaled_object(spec, PROM)
+    so = scaling.scaled_object(spec, PROM, "sum(x)")
     wake = so["spec"]["triggers"][-1]
     assert (wake["name"], wake["type"], wake["metadata"]["query"]) == ("wake", "prometheus", "sum(x)")
     assert wake["metadata"]["activationThreshold"] == "0" and validation_errors(so, "1.34") == []
@@ -57,8 +59,9 @@ def test_scale_to_zero_needs_a_wake_query():
 
 def test_kv_cache_trigger_can_be_disabled():
     spec = spec_for(SlotConfig(model="org/m", scaling={"kvCacheTarget": None}))
-    so = scaling.scaled_object(spec)
+    so = scaling.scaled_object(spec, PROM)
     assert [t["name"] for t in so["spec"]["triggers"]] == ["queue"]
+    assert so["spec"]["triggers"][0]["metadata"]["serverAddress"] == PROM  # the URL it is given, nothing global
     assert so["spec"]["triggers"][0]["metadata"]["query"] == 'sum(vllm:num_requests_waiting{namespace="llm-chat",llm_endpoint="chat",llm_slot="blue"})'
 
 
