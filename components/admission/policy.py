@@ -3,8 +3,10 @@
 
 - load balancers: a Service of type LoadBalancer only in the namespaces that front the stack (the
   gateway's), and, unless the stack allows internet-facing load balancers, only explicitly
-  internal (the in-tree controller makes an internet-facing one by default); no internet-facing
-  Ingress; an Ingress joins an IngressGroup only from the stack's endpoint namespaces.
+  internal (the in-tree controller makes an internet-facing one by default); no IngressClass for
+  the AWS Load Balancer Controller, so no Ingress can build an ALB beside the gateway (the
+  controller's own IngressClass is off, components/gateway/lb_values.py; this closes the door on
+  one made by hand).
 - route namespaces: only the namespaces the stack created may carry the label that lets a
   namespace attach routes to the stack's Gateway (ROUTES_NAMESPACE_LABEL).
 The stack's lists are literals in the CEL: the policy changes with the stack, no parameter object.
@@ -22,8 +24,9 @@ LOAD_BALANCERS = "llm-platform-load-balancers"
 ROUTE_NAMESPACES = "llm-platform-route-namespaces"
 # AWS Load Balancer Controller annotations (kubernetes-sigs.github.io/aws-load-balancer-controller).
 SERVICE_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
-INGRESS_SCHEME = "alb.ingress.kubernetes.io/scheme"
-INGRESS_GROUP = "alb.ingress.kubernetes.io/group.name"
+# The controller name an IngressClass must carry for the AWS Load Balancer Controller to build an ALB
+# for its Ingresses (kubernetes-sigs/aws-load-balancer-controller docs: ingress/ingress_class).
+ALB_INGRESS_CONTROLLER = "ingress.k8s.aws/alb"
 
 
 def _cel_list(values: list[str]) -> str:
@@ -48,9 +51,9 @@ def _policy(name: str, rules: list[dict[str, Any]], validations: list[dict[str, 
     }
 
 
-def load_balancer_policy(lb_namespaces: list[str], route_namespaces: list[str], internet_facing: bool) -> dict[str, Any]:
+def load_balancer_policy(lb_namespaces: list[str], internet_facing: bool) -> dict[str, Any]:
     is_lb = "request.kind.kind != 'Service' || !has(object.spec.type) || object.spec.type != 'LoadBalancer'"
-    is_ingress = "request.kind.kind != 'Ingress'"
+    is_class = "request.kind.kind != 'IngressClass' || !has(object.spec.controller)"
     validations = [{
         "expression": f"{is_lb} || object.metadata.namespace in {_cel_list(lb_namespaces)}",
         "message": f"a LoadBalancer Service is allowed only in {', '.join(sorted(lb_namespaces))} (the stack's gateway)",
@@ -61,16 +64,13 @@ def load_balancer_policy(lb_namespaces: list[str], route_namespaces: list[str], 
             {"expression": f"{is_lb} || {_annotation(SERVICE_SCHEME)} == 'internal'",
              "message": f"this stack allows no internet-facing load balancer: a LoadBalancer Service needs {SERVICE_SCHEME}: internal",
              "reason": "Forbidden"},
-            {"expression": f"{is_ingress} || {_annotation(INGRESS_SCHEME)} != 'internet-facing'",
-             "message": f"this stack allows no internet-facing load balancer: {INGRESS_SCHEME} must not be internet-facing",
-             "reason": "Forbidden"},
         ]
     validations.append({
-        "expression": f"{is_ingress} || {_annotation(INGRESS_GROUP)} == '' || object.metadata.namespace in {_cel_list(route_namespaces)}",
-        "message": "only the stack's endpoint namespaces may join its load balancer's IngressGroup",
+        "expression": f"{is_class} || object.spec.controller != '{ALB_INGRESS_CONTROLLER}'",
+        "message": "the gateway is this stack's one front door: no IngressClass for the AWS Load Balancer Controller (ALB Ingresses)",
         "reason": "Forbidden",
     })
-    return _policy(LOAD_BALANCERS, [_rule([""], ["services"]), _rule(["networking.k8s.io"], ["ingresses"])], validations)
+    return _policy(LOAD_BALANCERS, [_rule([""], ["services"]), _rule(["networking.k8s.io"], ["ingressclasses"])], validations)
 
 
 def route_namespace_policy(route_namespaces: list[str]) -> dict[str, Any]:
@@ -95,6 +95,6 @@ def binding(policy: dict[str, Any]) -> dict[str, Any]:
 def admission_objects(lb_namespaces: list[str], route_namespaces: list[str], internet_facing: bool) -> list[dict[str, Any]]:
     """Both policies, each followed by its binding."""
     out = []
-    for policy in (load_balancer_policy(lb_namespaces, route_namespaces, internet_facing), route_namespace_policy(route_namespaces)):
+    for policy in (load_balancer_policy(lb_namespaces, internet_facing), route_namespace_policy(route_namespaces)):
         out += [policy, binding(policy)]
     return out

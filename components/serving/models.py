@@ -117,7 +117,7 @@ class SlotConfig(ConfigModel):
         description="Keep vLLM's torch.compile cache in the model bucket (compile-cache/<model>/vllm-<version>/<gpu>/): restored at start, uploaded after the first successful start.",
     )
     pre_stop_seconds: int = Field(
-        default=20, ge=0, le=300, description="Sleep before SIGTERM so the ALB deregisters the pod before vLLM stops taking requests."
+        default=20, ge=0, le=300, description="Sleep before SIGTERM so the endpoint picker and Envoy stop sending the terminating pod new requests before vLLM stops taking them."
     )
     shutdown_timeout_seconds: int = Field(
         default=120, ge=0, le=3600, description="vLLM --shutdown-timeout: in-flight requests get this long to finish after SIGTERM."

@@ -8,8 +8,7 @@ import celpy
 import pytest
 
 from components.admission.policy import (
-    INGRESS_GROUP,
-    INGRESS_SCHEME,
+    ALB_INGRESS_CONTROLLER,
     LOAD_BALANCERS,
     ROUTE_NAMESPACES,
     SERVICE_SCHEME,
@@ -41,12 +40,12 @@ def service(namespace: str, type_: str = "LoadBalancer", scheme: str | None = No
     return {"metadata": {"name": "s", "namespace": namespace, "annotations": annotations}, "spec": {"type": type_}}
 
 
-def ingress(namespace: str, **annotations: str) -> dict:
-    return {"metadata": {"name": "i", "namespace": namespace, "annotations": annotations}, "spec": {}}
+def ingress_class(controller: str | None) -> dict:
+    return {"metadata": {"name": "c"}, "spec": {"controller": controller} if controller else {}}
 
 
-PRIVATE = load_balancer_policy([GATEWAY_NAMESPACE], ["llm-chat"], internet_facing=False)
-PUBLIC = load_balancer_policy([GATEWAY_NAMESPACE], ["llm-chat"], internet_facing=True)
+PRIVATE = load_balancer_policy([GATEWAY_NAMESPACE], internet_facing=False)
+PUBLIC = load_balancer_policy([GATEWAY_NAMESPACE], internet_facing=True)
 
 
 def test_load_balancer_services_only_in_the_gateway_namespace_and_internal_unless_allowed():
@@ -61,13 +60,15 @@ def test_load_balancer_services_only_in_the_gateway_namespace_and_internal_unles
     assert refusals(PUBLIC, "Service", service(GATEWAY_NAMESPACE, scheme="internet-facing")) == []
 
 
-def test_ingresses_are_never_internet_facing_unless_allowed_and_join_the_group_only_from_the_stack():
-    assert refusals(PRIVATE, "Ingress", ingress("llm-chat", **{INGRESS_GROUP: "llm-platform-prod"})) == []
-    assert refusals(PRIVATE, "Ingress", ingress("team-x", **{INGRESS_SCHEME: "internet-facing"})) == [
-        f"this stack allows no internet-facing load balancer: {INGRESS_SCHEME} must not be internet-facing"]
-    assert refusals(PUBLIC, "Ingress", ingress("llm-chat", **{INGRESS_SCHEME: "internet-facing"})) == []
-    assert refusals(PRIVATE, "Ingress", ingress("team-x", **{INGRESS_GROUP: "llm-platform-prod"})) == [
-        "only the stack's endpoint namespaces may join its load balancer's IngressGroup"]
+def test_no_ingress_class_can_hand_ingresses_to_the_load_balancer_controller():
+    """The gateway is the one front door (issue 14: no second, ALB path to maintain)."""
+    refused = ["the gateway is this stack's one front door: no IngressClass for the AWS Load Balancer Controller (ALB Ingresses)"]
+    for policy in (PRIVATE, PUBLIC):
+        assert refusals(policy, "IngressClass", ingress_class(ALB_INGRESS_CONTROLLER)) == refused
+        assert refusals(policy, "IngressClass", ingress_class("k8s.io/ingress-nginx")) == []
+        assert refusals(policy, "IngressClass", ingress_class(None)) == []
+    rules = PRIVATE["spec"]["matchConstraints"]["resourceRules"]
+    assert {r for rule in rules for r in rule["resources"]} == {"services", "ingressclasses"}
 
 
 def test_only_stack_namespaces_may_carry_the_routes_label():
@@ -94,7 +95,7 @@ def test_policies_are_rendered_bound_and_valid_for_the_cluster_version(stack):
     routes = objects[(kinds[0], ROUTE_NAMESPACES)]
     assert routes == route_namespace_policy([f"llm-{e}" for e in cfg.endpoints])
     internet = cfg.gateway.scheme == "internet-facing"
-    assert objects[(kinds[0], LOAD_BALANCERS)] == load_balancer_policy([GATEWAY_NAMESPACE], [f"llm-{e}" for e in cfg.endpoints], internet)
+    assert objects[(kinds[0], LOAD_BALANCERS)] == load_balancer_policy([GATEWAY_NAMESPACE], internet)
 
 
 @pytest.mark.parametrize("version", ["1.34", "1.35", "1.36"])
@@ -109,7 +110,7 @@ def test_the_stack_own_objects_are_admitted(stack):
     policies = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ValidatingAdmissionPolicy"}
     checked = 0
     for obj in objects:
-        if obj["kind"] in ("Service", "Ingress"):
+        if obj["kind"] in ("Service", "IngressClass"):
             checked += 1
             assert refusals(policies[LOAD_BALANCERS], obj["kind"], obj) == [], obj["metadata"]
         elif obj["kind"] == "Namespace":
