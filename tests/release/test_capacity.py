@@ -55,9 +55,9 @@ def test_promote_whose_slot_never_becomes_ready_moves_no_weight_and_exits_1(root
     assert kube.read_at[-1] - kube.read_at[0] <= 1.5, kube.read_at
     assert seconds < 60, f"the whole CLI run took {seconds:.1f}s"
     assert stack_bytes(root, "prod") == before, "the stack file keeps its weights"
-    ingress = route_urn("prod", "chat")
-    # The Ingress is applied only by the restore, with the original weights: traffic never moved.
-    assert all(bytes_ == before for targets, bytes_ in applier.calls if ingress in targets)
+    route = route_urn("prod", "chat")
+    # The route is applied only by the restore, with the original weights: traffic never moved.
+    assert all(bytes_ == before for targets, bytes_ in applier.calls if route in targets)
     green = slot_target("prod", "chat", "green")
     # The slot was scaled up for the wait, then back to its standby minimum (KEDA) after it.
     assert [t for t, _ in applier.calls if t == [green]] == [[green], [green]] and applier.calls[-1][0] == [green]
@@ -73,9 +73,9 @@ def test_promote_whose_slot_becomes_ready_after_two_polls_promotes(root, monkeyp
     assert stack_bytes(root, "prod") != before
     progress = [line for line in result.stderr.splitlines() if line.startswith("chat: capacity:")]
     assert [p.split()[3] for p in progress] == ["0/2", "1/2", "2/2"]
-    green, ingress = slot_target("prod", "chat", "green"), route_urn("prod", "chat")
+    green, route = slot_target("prod", "chat", "green"), route_urn("prod", "chat")
     order = [t for t, _ in applier.calls]
-    route_at = next(i for i, targets in enumerate(order) if ingress in targets)
+    route_at = next(i for i, targets in enumerate(order) if route in targets)
     assert order.index([green]) < route_at, "capacity first, then traffic"
     assert kube.reads == [("llm-chat", "chat-blue"), *[("llm-chat", "chat-green")] * 3]
 

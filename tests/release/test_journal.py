@@ -160,7 +160,7 @@ def test_a_promote_killed_after_an_applied_canary_step_is_unfinished_and_rollbac
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     ups = [json.loads(line) for line in (tmp_path / "pulumi.log").read_text().splitlines() if line.startswith('["up"')]
-    assert [up[up.index("--target") + 1] for up in ups] == [GREEN[0], ROUTE[0]]  # green scaled, 10 % on the Ingress
+    assert [up[up.index("--target") + 1] for up in ups] == [GREEN[0], ROUTE[0]]  # green scaled, 10 % on the route
     assert weights(root)["chat"] == {"blue": 90, "green": 10}
 
     status = json.loads(run("status", "prod", "-e", "chat", "--json").stdout)
