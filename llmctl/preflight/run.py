@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from components.catalog import availability_zones
-from llmctl.preflight import capacity, identity, reach, versions
+from llmctl.preflight import capacity, identity, reach, stores, versions
 from llmctl.preflight.clients import Clients
 from llmctl.preflight.rows import Row, guarded
 
@@ -22,6 +22,8 @@ def preflight(cfg: Any, clients: Clients, cluster_name: str, today: date) -> lis
     rows += guarded("offerings", lambda: capacity.offering_rows(clients.ec2, pools, zones))
     rows += guarded("reservations", lambda: capacity.reservation_rows(clients.ec2, pools))
     rows += guarded("quotas", lambda: capacity.quota_rows(clients.service_quotas, pools, dict(cfg.endpoints)))
+    rows += guarded("quota store", lambda: stores.quota_store_rows(clients.elasticache, cfg))
+    rows += guarded("weight cache zone", lambda: stores.weight_cache_rows(clients.ec2, cfg))
     rows += guarded("cost tags", lambda: reach.tag_rows(clients.ce, stack_tag_keys(cfg)))
     rows += guarded("api reachability", lambda: reach.reach_rows(clients.eks, cluster_name))
     return rows

@@ -190,3 +190,58 @@ def test_an_existing_cluster_is_reached_by_tcp_or_blocks():
         [blocked] = reach_rows(eks, "c", connect=refused)
         [ok] = reach_rows(eks, "c", connect=lambda address, timeout: Open())
     assert blocked.status == BLOCKER and "cluster.operatorCidrs" in blocked.fix and ok.status == OK
+
+
+# ---- the stack's data stores (llmctl/preflight/stores.py) ----------------------------------------
+
+def _stack(name: str):
+    from infra.config import load_stack
+    from tests.support.paths import REPO_ROOT
+
+    return load_stack(name, REPO_ROOT)
+
+
+def _engines(*versions: str):
+    from llmctl.preflight.stores import quota_store_rows
+
+    client = _client("elasticache", "us-east-1")
+    stub = Stubber(client)
+    stub.add_response("describe_cache_engine_versions", {"CacheEngineVersions": [
+        {"Engine": "valkey", "EngineVersion": v, "CacheParameterGroupFamily": f"valkey{v.split('.')[0]}"} for v in versions]},
+        {"Engine": "valkey"})
+    with stub:
+        return list(quota_store_rows(client, _stack("prod")))
+
+
+def test_the_quota_stores_pinned_valkey_version_must_be_offered():
+    from components.ratelimit.render import ENGINE_VERSION
+
+    [ok] = _engines("7.2", ENGINE_VERSION, "9.1")
+    assert (ok.check, ok.status) == ("quota store", OK)
+    [blocked] = _engines("7.2", "9.1")
+    assert blocked.status == BLOCKER and f"no Valkey {ENGINE_VERSION}" in blocked.reason
+    assert blocked.fix.startswith("pin one of 7.2, 9.1 in components/ratelimit/render.py")
+
+
+def test_no_quota_store_row_without_an_elasticache_store():
+    from llmctl.preflight.stores import quota_store_rows
+
+    assert list(quota_store_rows(object(), _stack("dev"))) == []  # dev keeps its counters in-cluster: no call made
+
+
+def test_the_weight_cache_zone_id_is_mapped_to_the_accounts_zone_names(moto_server):
+    """moto maps use1-az4 to us-east-1d (account mappings differ: that is why preflight asks)."""
+    from llmctl.preflight.stores import weight_cache_rows
+
+    cfg = _stack("prod")
+    assert cfg.model_store.shared_cache is not None and cfg.region == "us-east-1"
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    [row] = weight_cache_rows(ec2, cfg)
+    zone = ec2.describe_availability_zones(ZoneIds=[cfg.model_store.shared_cache.availability_zone_id])["AvailabilityZones"][0]["ZoneName"]
+    expected = OK if zone in ("us-east-1a", "us-east-1b", "us-east-1c")[: cfg.network.az_count] else WARN
+    assert row.check == "weight cache zone" and row.status == expected and zone in row.reason
+    bad = cfg.model_copy(update={"model_store": cfg.model_store.model_copy(update={
+        "shared_cache": cfg.model_store.shared_cache.model_copy(update={"availability_zone_id": "use1-az9"})})})
+    [missing] = weight_cache_rows(ec2, bad)
+    assert missing.status == BLOCKER and "use1-az9 is not a zone of us-east-1" in missing.reason
+    assert list(weight_cache_rows(ec2, _stack("dev"))) == []
