@@ -44,13 +44,25 @@ def test_bucket_names_follow_the_directory_bucket_rules_and_differ_per_account()
         bucket_name("x" * 40, SEVENTY_B, "123456789012", "use1-az4")
 
 
-def test_the_read_policy_is_a_read_only_session_on_one_bucket_and_decrypt_for_its_objects():
+def test_the_read_policy_is_a_session_on_one_bucket_and_the_key_for_its_objects_only():
     arn, key = "arn:aws:s3express:us-east-1:123456789012:bucket/b--use1-az4--x-s3", "arn:aws:kms:us-east-1:123456789012:key/k"
     doc = cache_read_policy(arn, key)
-    assert [(s["Action"], s["Resource"], s["Condition"]) for s in doc["Statement"]] == [
-        (["s3express:CreateSession"], [arn], {"StringEquals": {"s3express:SessionMode": "ReadOnly"}}),
-        (["kms:Decrypt"], [key], {"StringEquals": {"kms:EncryptionContext:aws:s3:arn": arn}}),
+    assert [(s["Action"], s["Resource"], s.get("Condition")) for s in doc["Statement"]] == [
+        # No s3express:SessionMode condition: SDK clients only create ReadWrite sessions (below).
+        (["s3express:CreateSession"], [arn], None),
+        (["kms:Decrypt", "kms:GenerateDataKey"], [key], {"StringEquals": {"kms:EncryptionContext:aws:s3:arn": arn}}),
     ]
+
+
+def test_the_sdk_the_entrypoint_uses_asks_for_no_session_mode():
+    """botocore's S3 Express identity resolver creates sessions with the bucket alone, i.e. the
+    API's default ReadWrite mode: a ReadOnly-only policy would deny the entrypoint's weight check."""
+    import inspect
+
+    from botocore.utils import S3ExpressIdentityCache
+
+    source = inspect.getsource(S3ExpressIdentityCache)
+    assert "create_session(Bucket=bucket)" in source and "SessionMode" not in source
 
 
 def _error(config: dict, expected: str) -> None:
