@@ -55,10 +55,10 @@ def cache_uri(bucket: str, model: str) -> str:
 def cache_read_policy(bucket_arn: str, kms_key_arn: str) -> dict[str, Any]:
     """A session on the model's own directory bucket, and the model key only for that bucket's
     objects. Directory buckets authorize per bucket through CreateSession. The session mode is not
-    restricted to ReadOnly: the SDKs create ReadWrite sessions and give no way to ask for another
-    (botocore's S3 Express identity resolver calls create_session(Bucket=...) only; the API's
-    default mode is ReadWrite, S3 API Reference CreateSession), so a ReadOnly condition would deny
-    the entrypoint's check and the streamer alike. With SSE-KMS the bucket's ARN is the encryption
+    restricted to ReadOnly: botocore's S3 Express identity resolver calls create_session(Bucket=...)
+    only, i.e. the API's default ReadWrite (S3 API Reference, CreateSession), with no way to ask for
+    another, so a ReadOnly condition would deny the entrypoint's weight check (and the streamer's
+    CRT client is not known to ask for ReadOnly either). With SSE-KMS the bucket's ARN is the encryption
     context of every object (S3 Bucket Keys are always on), and the S3 User Guide asks for
     GenerateDataKey and Decrypt on directory buckets with SSE-KMS. What a pod can reach is still
     one bucket: its own model's copy, rebuilt by `aws s3 sync` (docs/coldstart.md)."""
