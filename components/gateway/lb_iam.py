@@ -1,7 +1,9 @@
 """IAM documents of the AWS Load Balancer Controller, as pure functions.
 
 controller_policy() grants what the controller's upstream iam_policy.json (v2.14) grants minus the
-ALB-only integrations (WAF, Shield, Cognito): the controller builds only the gateway's NLB.
+ALB-only integrations (WAF, Shield, Cognito) and the ALB resource ARNs (`loadbalancer/app`,
+`listener/app`, `listener-rule/app`): the controller builds only the gateway's NLB, so even an
+Ingress that slipped past the admission policy could not become an ALB.
 tests/gateway/test_lb_iam.py proves it against the pinned reference, action by action and
 condition by condition. Statements are grouped by purpose; writes are scoped to resources the controller
 tagged `elbv2.k8s.aws/cluster` itself, so it cannot touch load balancers or security groups it
@@ -21,14 +23,17 @@ _SG_ARN = "arn:aws:ec2:*:*:security-group/*"
 _TG_AND_LB_ARNS = [
     "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
     "arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*",
-    "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*",
 ]
 _LISTENER_ARNS = [
     "arn:aws:elasticloadbalancing:*:*:listener/net/*/*/*",
-    "arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*",
     "arn:aws:elasticloadbalancing:*:*:listener-rule/net/*/*/*",
-    "arn:aws:elasticloadbalancing:*:*:listener-rule/app/*/*/*",
 ]
+# Upstream's ARNs of Application Load Balancers and their listeners and rules.
+ALB_RESOURCES = frozenset({
+    "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*",
+    "arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*",
+    "arn:aws:elasticloadbalancing:*:*:listener-rule/app/*/*/*",
+})
 
 _EC2_READ = ["DescribeAccountAttributes", "DescribeAddresses", "DescribeAvailabilityZones", "DescribeInternetGateways",
              "DescribeVpcs", "DescribeVpcPeeringConnections", "DescribeSubnets", "DescribeSecurityGroups", "DescribeInstances",

@@ -1,11 +1,11 @@
 """The LB controller's policy grants what upstream's iam_policy.json (v2.14) grants, minus the
-ALB-only integrations (the controller now builds only the gateway's NLB)."""
+ALB-only integrations and ALB resource ARNs (the controller now builds only the gateway's NLB)."""
 
 from __future__ import annotations
 
 import json
 
-from components.gateway.lb_iam import ALB_ONLY, controller_policy
+from components.gateway.lb_iam import ALB_ONLY, ALB_RESOURCES, controller_policy
 from components.trust import pod_identity_trust
 from tests.support.paths import REFERENCE
 
@@ -23,9 +23,11 @@ def grants(document: dict) -> set[tuple[str, str, str, str]]:
 
 def test_upstream_grants_minus_the_alb_only_ones():
     reference = grants(json.loads((REFERENCE / "aws-load-balancer-controller-iam-policy.json").read_text()))
-    dropped = {g for g in reference if g[1] in ALB_ONLY}
-    assert {g[1] for g in dropped} == set(ALB_ONLY)  # every name in ALB_ONLY is a real upstream grant
+    dropped = {g for g in reference if g[1] in ALB_ONLY or g[2] in ALB_RESOURCES}
+    assert {g[1] for g in dropped} >= set(ALB_ONLY)  # every name in ALB_ONLY is a real upstream grant
+    assert {g[2] for g in dropped} >= set(ALB_RESOURCES)  # and every ALB ARN a real upstream resource
     assert grants(controller_policy()) == reference - dropped
+    assert not [g for g in grants(controller_policy()) if "/app/" in g[2]]
 
 
 def test_statements_are_named_and_nothing_is_duplicated():
