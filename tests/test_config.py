@@ -17,20 +17,15 @@ from hypothesis import strategies as st
 from infra.config import ConfigError, json_schema, load_config, read_stack_file
 from llmctl.synth.runner import run_program
 from tests.support.paths import REPO_ROOT, STACKS
-
-SOURCE = "stacks/Pulumi.t.yaml"
+from tests.support.stack_config import SOURCE, config_error, stack_raw
 
 
 def dev_raw() -> dict:
-    return copy.deepcopy(read_stack_file(REPO_ROOT / "stacks" / "Pulumi.dev.yaml"))
+    return stack_raw("dev")
 
 
 def error_for(raw: dict) -> str:
-    with pytest.raises(ConfigError) as info:
-        load_config(raw, SOURCE)
-    message = str(info.value)
-    assert "\n" not in message and message.startswith(f"{SOURCE}: "), message
-    return message
+    return config_error(raw)
 
 
 def mutate(path: str, value):

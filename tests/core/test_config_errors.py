@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from infra.config import ConfigError, load_config, read_stack_file
-from tests.support.paths import REPO_ROOT
-
-SOURCE = "stacks/Pulumi.t.yaml"
+from infra.config import ConfigError, load_config
+from tests.support.stack_config import SOURCE, config_error, stack_raw
 
 
 def raw(stack: str = "dev") -> dict:
-    return copy.deepcopy(read_stack_file(REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml"))
+    return stack_raw(stack)
 
 
 def error(config: dict, expected: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        load_config(config, SOURCE)
-    message = str(info.value)
-    assert "\n" not in message
+    message = config_error(config)
     assert message.startswith(f"{SOURCE}: {expected}"), message
 
 

@@ -3,7 +3,6 @@ naming the file and key, exit 2 from llmctl, nothing written."""
 
 from __future__ import annotations
 
-import copy
 import typing
 
 import pytest
@@ -14,23 +13,19 @@ from components.catalog.models import MODELS
 from components.config_base import INT32_MAX
 from components.endpoint.models import EndpointConfig
 from components.serving.vllm import serve_flags, serving_env
-from infra.config import ConfigError, StackConfig, load_config, parse_stack_text, read_stack_file
+from infra.config import ConfigError, StackConfig, load_config, parse_stack_text
 from llmctl.cli import app
 from tests.release.standin import copy_project
 from tests.support.paths import REPO_ROOT, STACKS
-
-SOURCE = "stacks/Pulumi.t.yaml"
+from tests.support.stack_config import SOURCE, config_error, stack_raw
 
 
 def raw(stack: str = "prod") -> dict:
-    return copy.deepcopy(read_stack_file(REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml"))
+    return stack_raw(stack)
 
 
 def message(config: dict) -> str:
-    with pytest.raises(ConfigError) as info:
-        load_config(config, SOURCE)
-    assert "\n" not in str(info.value)
-    return str(info.value)
+    return config_error(config)
 
 
 def test_duplicate_keys_anywhere_name_both_lines():

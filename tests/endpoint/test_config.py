@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from infra.config import ConfigError, load_config, read_stack_file
-from tests.support.paths import REPO_ROOT
+from infra.config import load_config
+from tests.support.stack_config import SOURCE, config_error, stack_raw
 
-SOURCE = "stacks/Pulumi.t.yaml"
 EP = "llm-platform:endpoints"
 
 
 def raw(stack: str = "prod") -> dict:
-    return copy.deepcopy(read_stack_file(REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml"))
+    return stack_raw(stack)
 
 
 def error(doc: dict) -> str:
-    with pytest.raises(ConfigError) as info:
-        load_config(doc, SOURCE)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
+    return config_error(doc)
 
 
 @pytest.mark.parametrize(("weights", "expected"), [

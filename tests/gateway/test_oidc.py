@@ -4,8 +4,6 @@ tooling's; no API key secrets exist; `llmctl keys` refuses with the reason."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from typer.testing import CliRunner
 
@@ -13,16 +11,17 @@ from components.gateway import access
 from components.gateway.models import OidcConfig
 from components.gateway.names import CLIENT_ID_HEADER, RELEASE_CLIENT
 from infra.config import ConfigError, load_config
-from llmctl.synth.runner import read_stack_file, run_program, stack_file
+from llmctl.synth.runner import run_program
 from tests.support.manifests import validation_errors
 from tests.support.paths import REPO_ROOT
+from tests.support.stack_config import config_error, stack_raw
 
 OIDC = {"issuer": "https://idp.example.com/", "jwksUri": "https://idp.example.com/.well-known/jwks.json",
         "audiences": ["llm-platform"], "teamClaim": "org.llm_team"}
 
 
 def raw_with(stack: str, **gateway) -> dict:
-    raw = copy.deepcopy(read_stack_file(stack_file(stack, REPO_ROOT), f"stacks/Pulumi.{stack}.yaml"))
+    raw = stack_raw(stack)
     raw.setdefault("llm-platform:gateway", {}).update(gateway)
     return raw
 
@@ -82,9 +81,7 @@ def test_an_oidc_stack_has_no_key_secrets_and_every_route_checks_tokens(oidc_inv
     ({"oidc": {k: v for k, v in OIDC.items() if k != "jwksUri"}}, "gateway.oidc.jwksUri"),
 ])
 def test_bad_oidc_settings_name_the_key(change, message):
-    with pytest.raises(ConfigError) as err:
-        load_config(raw_with("dev", **change), "stacks/Pulumi.dev.yaml")
-    assert message in str(err.value) and "stacks/Pulumi.dev.yaml" in str(err.value)
+    assert message in config_error(raw_with("dev", **change), "stacks/Pulumi.dev.yaml")
 
 
 def test_the_release_tooling_identity_is_not_a_team_name():

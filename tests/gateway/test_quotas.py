@@ -17,8 +17,9 @@ from components.ratelimit import render
 from infra.config import ConfigError, load_config
 from llmctl.synth.mocks import _ID_PREFIX, _digest
 from tests.conftest import synthesized
-from tests.core.test_config_errors import SOURCE, raw
+from tests.core.test_config_errors import raw
 from tests.support.manifests import validation_errors
+from tests.support.stack_config import SOURCE, config_error
 
 K8S = "1.35"
 STACKS = ["dev", "staging", "prod"]
@@ -92,9 +93,7 @@ def test_over_budget_reply_is_an_openai_error_naming_the_quota():
 
 
 def error(config: dict, expected: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        load_config(config, SOURCE)
-    assert str(info.value) == f"{SOURCE}: {expected}"
+    assert config_error(config) == f"{SOURCE}: {expected}"
 
 
 def test_a_quota_for_a_team_not_granted_the_endpoint_is_refused():

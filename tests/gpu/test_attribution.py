@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from components.gpu_pools.attribution import plan_node_pools, problems, shared_plan, slot_limits
 from components.gpu_pools.manifests import ec2_node_class, node_pool
-from infra.config import ConfigError, load_config, read_stack_file
+from infra.config import ConfigError, load_config
 from llmctl.cli import app
 from tests.gpu.helpers import CLUSTER, TAGS, pool
 from tests.support.manifests import crd_errors
-from tests.support.paths import REPO_ROOT
+from tests.support.stack_config import SOURCE, stack_raw
 
-SOURCE = "stacks/Pulumi.t.yaml"
 ZONES = ["us-east-1a", "us-east-1b"]
 P5E = {"id": "cr-0abc123def4567890", "instanceType": "p5e.48xlarge", "count": 2, "type": "capacity-block",
        "start": "2026-12-01T11:30:00Z", "end": "2026-12-15T11:30:00Z", "hourlyUsd": 31.464}
 
 
 def _raw(stack: str = "prod") -> dict:
-    return copy.deepcopy(read_stack_file(REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml"))
+    return stack_raw(stack)
 
 
 def _cfg(raw: dict):

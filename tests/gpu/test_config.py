@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from infra.config import ConfigError, load_config, read_stack_file
-from tests.support.paths import REPO_ROOT
-
-SOURCE = "stacks/Pulumi.t.yaml"
+from infra.config import ConfigError, load_config
+from tests.support.stack_config import SOURCE, stack_raw
 
 
 def _raw(stack: str = "dev") -> dict:
-    return copy.deepcopy(read_stack_file(REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml"))
+    return stack_raw(stack)
 
 
 def _with_pool(stack: str = "dev", **changes) -> dict:

@@ -14,13 +14,12 @@ import pytest
 
 from components.model_store.models import SharedCacheConfig, shared_cache_problem
 from components.model_store.weight_cache import bucket_name, cache_read_policy, cache_uri, cached_models, model_gib
-from infra.config import ConfigError, load_config, read_stack_file
 from llmctl.cost.capacity import capacity
 from llmctl.cost.estimate import Assumptions, estimate
 from llmctl.cost.prices import PriceError, pinned
 from tests.support.paths import REPO_ROOT, STACKS
+from tests.support.stack_config import SOURCE, config_error, stack_raw
 
-SOURCE = "stacks/Pulumi.t.yaml"
 DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 SEVENTY_B = "meta-llama/Llama-3.1-70B-Instruct"
@@ -66,13 +65,12 @@ def test_the_sdk_the_entrypoint_uses_asks_for_no_session_mode():
 
 
 def _error(config: dict, expected: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        load_config(config, SOURCE)
-    assert "\n" not in str(info.value) and str(info.value).startswith(f"{SOURCE}: {expected}"), str(info.value)
+    message = config_error(config)
+    assert message.startswith(f"{SOURCE}: {expected}"), message
 
 
 def test_a_zone_outside_the_regions_s3_express_zones_is_one_line():
-    dev = copy.deepcopy(read_stack_file(REPO_ROOT / "stacks" / "Pulumi.dev.yaml"))  # us-west-2
+    dev = stack_raw("dev")  # us-west-2
     dev["llm-platform:modelStore"] = {"sharedCache": {"availabilityZoneId": "use1-az4"}}
     _error(dev, "llm-platform:modelStore.sharedCache.availabilityZoneId: 'use1-az4': not an S3 Express One Zone AZ ID of us-west-2; "
                 "allowed: usw2-az1, usw2-az3, usw2-az4")

@@ -4,7 +4,6 @@ settings, and the pinned commit rendered into the pod's vLLM arguments."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import subprocess
 import sys
@@ -14,25 +13,22 @@ import yaml
 
 from components.serving.models import SlotConfig
 from components.serving.vllm import model_flags, serve_flags
-from infra.config import ConfigError, load_config, read_stack_file
 from tests.conftest import synthesized
 from tests.support.paths import REPO_ROOT
+from tests.support.stack_config import SOURCE, config_error, stack_raw
 
-SOURCE = "stacks/Pulumi.t.yaml"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 KEY = "llm-platform:endpoints.chat.slots.blue"
 
 
 def dev_with(**slot: object) -> dict:
-    config = copy.deepcopy(read_stack_file(REPO_ROOT / "stacks" / "Pulumi.dev.yaml"))
+    config = stack_raw("dev")
     config["llm-platform:endpoints"]["chat"]["slots"]["blue"].update(slot)
     return config
 
 
 def error(config: dict) -> str:
-    with pytest.raises(ConfigError) as info:
-        load_config(config, SOURCE)
-    return str(info.value)
+    return config_error(config)
 
 
 def test_trust_remote_code_without_a_pinned_revision_is_a_config_error():

@@ -6,10 +6,10 @@ import copy
 
 import pytest
 
-from infra.config import ConfigError, load_config, read_stack_file
+from infra.config import load_config, read_stack_file
 from tests.support.paths import REPO_ROOT
+from tests.support.stack_config import SOURCE, config_error
 
-SOURCE = "stacks/Pulumi.t.yaml"
 DEV = read_stack_file(REPO_ROOT / "stacks" / "Pulumi.dev.yaml")
 
 
@@ -20,10 +20,8 @@ def _raw(**slot_overrides):
 
 
 def _error(raw) -> str:
-    with pytest.raises(ConfigError) as exc:
-        load_config(raw, SOURCE)
-    message = str(exc.value)
-    assert "\n" not in message and "Traceback" not in message
+    message = config_error(raw)
+    assert "Traceback" not in message
     return message
 
 
