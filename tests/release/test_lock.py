@@ -90,16 +90,21 @@ def test_a_second_operator_who_will_not_wait_fails_with_exit_2_and_changes_nothi
     assert [e.endpoint for e in hist.load_history(root, "prod").releases if e.action == "promote"] == [winner]
 
 
+def hold_lock(root, seconds: float) -> subprocess.Popen:
+    """Another process that holds prod's lock (as `promote`) for `seconds`; returns once it holds it."""
+    script = ("import sys, time\nfrom pathlib import Path\nfrom llmctl.release.lock import stack_lock\n"
+              "with stack_lock(Path(sys.argv[1]), 'prod', 'promote', 0):\n"
+              "    print('held', flush=True); time.sleep(float(sys.argv[2]))\n")
+    holder = subprocess.Popen([sys.executable, "-c", script, str(root), str(seconds)], cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                              text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_waiting_names_the_holder_then_proceeds(tmp_path):
     root = copy_project(tmp_path)
     messages: list[str] = []
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
-                               "from pathlib import Path\n"
-                               "from llmctl.release.lock import stack_lock\n"
-                               "with stack_lock(Path(sys.argv[1]), 'prod', 'promote', 0):\n"
-                               "    print('held', flush=True); time.sleep(1.0)\n", str(root)],
-                              cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
-    assert holder.stdout.readline().strip() == "held"
+    holder = hold_lock(root, 1.0)
     began = time.monotonic()
     with stack_lock(root, "prod", "rollback", 10, messages.append):
         waited = time.monotonic() - began
@@ -112,13 +117,7 @@ def test_waiting_names_the_holder_then_proceeds(tmp_path):
 
 def test_a_lock_left_by_a_killed_process_is_reported_as_stale(tmp_path):
     root = copy_project(tmp_path)
-    dead = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
-                             "from pathlib import Path\n"
-                             "from llmctl.release.lock import stack_lock\n"
-                             "with stack_lock(Path(sys.argv[1]), 'prod', 'promote', 0):\n"
-                             "    print('held', flush=True); time.sleep(60)\n", str(root)],
-                            cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
-    assert dead.stdout.readline().strip() == "held"
+    dead = hold_lock(root, 60)
     dead.kill()
     dead.wait(10)
     messages: list[str] = []
