@@ -103,15 +103,10 @@ def tag_status(ce: Any, keys: list[str]) -> dict[str, Any]:
     inactive key reports as untagged, so the report says so."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    statuses: dict[str, str] = {}
-    request: dict[str, Any] = {"TagKeys": list(keys), "Type": "UserDefined"}
+    from llmctl.cost.tags import tag_states
+
     try:
-        while True:
-            response = ce.list_cost_allocation_tags(**request)
-            statuses.update({t["TagKey"]: t["Status"] for t in response.get("CostAllocationTags", [])})
-            if not response.get("NextToken"):
-                break
-            request["NextToken"] = response["NextToken"]
+        statuses = tag_states(ce, list(keys))
     except (BotoCoreError, ClientError) as exc:
         reason = str(exc).splitlines()[0]
         return {"checked": False, "inactive": [], "notice": f"could not check which tag keys are active in billing ({reason})"}
