@@ -61,12 +61,19 @@ SECURITY_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:SecurityPolicy"
 _AUTH = ("apiKeyAuth", "jwt", "oidc", "extAuth", "basicAuth")
 
 
+def route_refs(policy: ResourceView, route: ResourceView) -> list:
+    """The target references (targetRef and targetRefs) of an Envoy Gateway policy that name `route`'s HTTPRoute."""
+    if policy.namespace != route.namespace:
+        return []
+    refs = [get(policy.props, "spec", "targetRef"), *(get(policy.props, "spec", "targetRefs", default=[]) or [])]
+    return [ref for ref in refs if is_map(ref) and get(ref, "kind") == "HTTPRoute" and get(ref, "name") == route.k8s_name]
+
+
 def _covers(policy: ResourceView, route: ResourceView) -> set[str | None]:
     """Rule names (None = the whole route) an authenticating SecurityPolicy covers on `route`."""
-    if policy.namespace != route.namespace or not any(get(policy.props, "spec", key) for key in _AUTH):
+    if not any(get(policy.props, "spec", key) for key in _AUTH):
         return set()
-    refs = [get(policy.props, "spec", "targetRef"), *(get(policy.props, "spec", "targetRefs", default=[]) or [])]
-    return {get(ref, "sectionName") for ref in refs if is_map(ref) and get(ref, "kind") == "HTTPRoute" and get(ref, "name") == route.k8s_name}
+    return {get(ref, "sectionName") for ref in route_refs(policy, route)}
 
 
 @stack_rule(

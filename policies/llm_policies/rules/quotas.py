@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Context, ResourceView, get, is_list, is_map, stack_rule
-from .gateway import ROUTES
+from .gateway import ROUTES, route_refs
 
 QUOTA_LABEL = "llm-platform.io/token-quotas"  # set on an endpoint's route while it has quotas
 CLIENT_ID_HEADER = "x-llm-client"
@@ -33,12 +33,6 @@ def _counts_team_tokens(rule: object) -> bool:
             and get(rule, "cost", "response", "metadata", "namespace") == AI_GATEWAY_METADATA)
 
 
-def _targets(policy: ResourceView, route: ResourceView) -> bool:
-    refs = get(policy.props, "spec", "targetRefs", default=[]) or []
-    return policy.namespace == route.namespace and any(
-        is_map(ref) and get(ref, "kind") == "HTTPRoute" and get(ref, "name") == route.k8s_name for ref in refs)
-
-
 @stack_rule(
     "gateway-token-quotas", "gateway",
     "Every route of an endpoint with token quotas has a BackendTrafficPolicy whose rate-limit rules count each team's tokens "
@@ -47,7 +41,7 @@ def _targets(policy: ResourceView, route: ResourceView) -> bool:
 def gateway_token_quotas(resources: list[ResourceView], ctx: Context) -> Iterator[tuple[ResourceView, str]]:
     policies = [r for r in resources if r.type == TRAFFIC_POLICY]
     for route in (r for r in resources if r.type in ROUTES and get(r.props, "metadata", "labels", QUOTA_LABEL) == "true"):
-        mine = [p for p in policies if _targets(p, route)]
+        mine = [p for p in policies if route_refs(p, route)]
         rules = [rule for p in mine for rule in _rules(p)]
         if not rules:
             yield route, f"{route.display}: the endpoint has token quotas but no BackendTrafficPolicy rate limits its route (components/gateway/quotas.py)"
