@@ -41,9 +41,9 @@ def gateway_queries(seconds: int) -> dict[str, str]:
 def gateway_usage(url: str, start: str, end: str, timeout: float = 10.0) -> dict[str, Any]:
     """{"usage": {(endpoint, team): {input, output, requests}}, "models": {name: endpoint},
     "unattributed": {team: tokens}} over [start, end) from the gateway's series."""
-    from llmctl.cost.report import _seconds, instant_query
+    from llmctl.cost.report import instant_query, window_seconds
 
-    queries = gateway_queries(_seconds(start, end))
+    queries = gateway_queries(window_seconds(start, end))
     usage: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: {"input": 0.0, "output": 0.0, "requests": 0.0})
     for s in instant_query(url, queries["tokens"], end, timeout):
         m = s["metric"]
@@ -60,7 +60,9 @@ def gateway_usage(url: str, start: str, end: str, timeout: float = 10.0) -> dict
 
 
 def _rates(usd: float | None, tokens: float, requests: float) -> dict[str, float | None]:
-    return {"usd_per_1m_tokens": round(usd / tokens * 1e6, 4) if usd is not None and tokens else None,
+    from llmctl.cost.report import usd_per_million
+
+    return {"usd_per_1m_tokens": usd_per_million(usd, tokens) if usd is not None else None,
             "usd_per_query": round(usd / requests, 6) if usd is not None and requests else None}
 
 

@@ -135,7 +135,7 @@ def parse_tokens(text: str) -> dict[str, float]:
     return result
 
 
-def _seconds(start: str, end: str) -> int:
+def window_seconds(start: str, end: str) -> int:
     return int((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
 
 
@@ -166,7 +166,7 @@ def instant_query(url: str, promql: str, end: str, timeout: float = 10.0) -> lis
 def tokens_from_prometheus(url: str, start: str, end: str, label: str = lm.MODEL, timeout: float = 10.0) -> dict[str, float]:
     """Output tokens per model over [start, end) from Prometheus' instant query API."""
     result: dict[str, float] = {}
-    for series in instant_query(url, token_query(_seconds(start, end), label), end, timeout):
+    for series in instant_query(url, token_query(window_seconds(start, end), label), end, timeout):
         model = series["metric"].get(label) or UNTAGGED
         result[model] = result.get(model, 0) + series["value"]
     return result
@@ -182,7 +182,7 @@ def token_counts(start: str, end: str, tokens: str | None = None, prometheus_url
     return None
 
 
-def _rate(usd: float, tokens: float | None) -> float | None:
+def usd_per_million(usd: float, tokens: float | None) -> float | None:
     return round(usd / tokens * 1e6, 4) if tokens else None
 
 
@@ -201,7 +201,7 @@ def per_model(model_costs: list[dict[str, Any]], tokens: dict[str, float]) -> li
         entry["output_tokens"] = (entry["output_tokens"] or 0) + count
     out = [{
         "model": e["model"], "usd": round(e["usd"], 2), "gpu_usd": round(e["gpu_usd"], 2), "other_usd": round(e["usd"] - e["gpu_usd"], 2),
-        "output_tokens": e["output_tokens"], "usd_per_1m_tokens": _rate(e["usd"], e["output_tokens"]),
+        "output_tokens": e["output_tokens"], "usd_per_1m_tokens": usd_per_million(e["usd"], e["output_tokens"]),
     } for e in by_key.values()]
     return sorted(out, key=lambda r: (-r["usd"], r["model"]))
 
@@ -223,7 +223,7 @@ def per_team(team_rows: list[dict[str, Any]], team_model: list[dict[str, Any]] |
     out = []
     for row in team_rows:
         tok = None if row["team"] in ambiguous or tokens is None or team_model is None else counted.get(row["team"]) or None
-        out.append({**row, "output_tokens": tok, "usd_per_1m_tokens": _rate(row["usd"], tok)})
+        out.append({**row, "output_tokens": tok, "usd_per_1m_tokens": usd_per_million(row["usd"], tok)})
     return out
 
 
